@@ -1,0 +1,66 @@
+"""Option bundles shared by the commands, and the run/config loading they feed."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import click
+
+from miner.config import Config, load_config
+from miner.run import Run
+
+DEFAULT_RUN = Path("outputs") / "run"
+
+
+def run_options(func: Callable) -> Callable:
+    """`--run DIR`, `--config FILE` and `--force`: what every stage command takes."""
+
+    @click.option(
+        "--run", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_RUN,
+        show_default=True, help="Run folder holding this pipeline's artifacts.",
+    )
+    @click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="YAML file overriding configs/default.yaml (CLI flags override it in turn).",
+    )
+    @click.option("--force", is_flag=True, help="Redo the stage even when it is up to date.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def json_option(func: Callable) -> Callable:
+    """`--json`: print machine-readable JSON instead of a table."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        func
+    )
+
+
+def open_run(
+    run_dir: Path,
+    config_file: Path | None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    save: bool = True,
+) -> tuple[Run, Config]:
+    """Load the effective config and open the run folder.
+
+    Stage commands `save` the effective config into the run folder; read-only commands
+    (search, topics) leave it alone.
+    """
+    config = load_config(config_file, overrides)
+    run = Run(run_dir)
+    if save:
+        run.path.mkdir(parents=True, exist_ok=True)
+        run.save_config(config)
+    return run, config
+
+
+def print_json(value: Any) -> None:
+    """Print `value` as indented JSON on stdout."""
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
