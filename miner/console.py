@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 import click
 from tqdm import tqdm
@@ -17,7 +18,11 @@ def info(message: str) -> None:
 
 
 def progress(
-    iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "", unit: str = "it"
+    iterable: Iterable[T] | None = None,
+    *,
+    total: int | None = None,
+    desc: str = "",
+    unit: str = "it",
 ) -> tqdm:
     """A tqdm bar on stderr, shown only when stderr is a terminal."""
     return tqdm(

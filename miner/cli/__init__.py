@@ -28,7 +28,7 @@ class MinerGroup(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("interrupted: finished chunks are kept; rerun the command to resume", err=True)
+            click.echo("interrupted: finished chunks are kept; rerun to resume", err=True)
             sys.exit(130)
 
 

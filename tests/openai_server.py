@@ -1,0 +1,141 @@
+"""A local OpenAI-compatible HTTP server for tests: real sockets, scripted behaviour.
+
+Each route calls a handler with the parsed JSON request; the handler returns a dict (sent as
+200 JSON) or a `Reply` (any status, headers, raw or JSON body, optional delay), so tests can
+script correct answers, malformed ones, 429s with Retry-After, 500s and slow responses.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Handler = Callable[[dict], "dict | Reply"]
+
+
+@dataclass
+class Reply:
+    """A scripted HTTP response."""
+
+    status: int = 200
+    body: dict | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def chat_body(
+    content: str, model: str = "m", prompt_tokens: int = 10, completion_tokens: int = 5
+) -> dict:
+    """A minimal `chat.completion` response carrying `content`."""
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": "stop",
+        }],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def embeddings_body(vectors: list[list[float]], model: str = "m") -> dict:
+    """A minimal embeddings response carrying `vectors` in order."""
+    return {
+        "object": "list",
+        "model": model,
+        "data": [
+            {"object": "embedding", "index": i, "embedding": list(map(float, v))}
+            for i, v in enumerate(vectors)
+        ],
+        "usage": {"prompt_tokens": len(vectors), "total_tokens": len(vectors)},
+    }
+
+
+class OpenAIServer:
+    """Serve `/v1/chat/completions` and `/v1/embeddings` on 127.0.0.1 in a thread."""
+
+    def __init__(self, chat: Handler | None = None, embeddings: Handler | None = None) -> None:
+        self.routes: dict[str, Handler | None] = {
+            "/v1/chat/completions": chat,
+            "/v1/embeddings": embeddings,
+        }
+        self.requests: list[tuple[str, dict]] = []
+        self.headers_seen: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """Base URL to hand to the `openai` client."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> OpenAIServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _make_handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    request = json.loads(raw or b"{}")
+                except json.JSONDecodeError:
+                    self._send(Reply(400, {"error": {"message": "invalid JSON"}}))
+                    return
+                with server._lock:
+                    server.requests.append((self.path, request))
+                    server.headers_seen.append(dict(self.headers))
+                handler = server.routes.get(self.path)
+                if handler is None:
+                    self._send(Reply(404, {"error": {"message": f"no route {self.path}"}}))
+                    return
+                try:
+                    reply = handler(request)
+                except Exception as exc:  # a broken handler is a test bug: report it as 500
+                    reply = Reply(500, {"error": {"message": f"handler failed: {exc!r}"}})
+                self._send(reply if isinstance(reply, Reply) else Reply(200, reply))
+
+            def _send(self, reply: Reply) -> None:
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.body if reply.body is not None else {}
+                payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test): nothing to do
+
+        return _Handler
