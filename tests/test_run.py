@@ -1,0 +1,86 @@
+"""Run folder: atomic writes, manifest records, stage skipping and --force."""
+
+import json
+
+import pytest
+
+from miner.errors import MissingArtifactError
+from miner.run import Run, atomic_path
+
+
+def _writer(run, calls, text="v1"):
+    def body():
+        calls.append(text)
+        with atomic_path(run.file("out.txt")) as tmp:
+            tmp.write_text(text)
+        return {"rows": len(text)}
+
+    return body
+
+
+def test_stage_runs_once_then_skips_until_inputs_config_or_force_change(tmp_path):
+    run, calls = Run(tmp_path / "r"), []
+    first = run.run_stage("s", inputs={"src": "d1"}, config={"k": 1}, outputs=["out.txt"],
+                          body=_writer(run, calls))
+    again = run.run_stage("s", inputs={"src": "d1"}, config={"k": 1}, outputs=["out.txt"],
+                          body=_writer(run, calls))
+    assert (first.skipped, again.skipped) == (False, True)
+    assert again.counts == {"rows": 2}
+    run.run_stage("s", inputs={"src": "d2"}, config={"k": 1}, outputs=["out.txt"],
+                  body=_writer(run, calls))
+    run.run_stage("s", inputs={"src": "d2"}, config={"k": 2}, outputs=["out.txt"],
+                  body=_writer(run, calls))
+    run.run_stage("s", inputs={"src": "d2"}, config={"k": 2}, outputs=["out.txt"],
+                  body=_writer(run, calls), force=True)
+    assert len(calls) == 4
+
+
+def test_tampered_or_missing_output_reruns_the_stage(tmp_path):
+    run, calls = Run(tmp_path / "r"), []
+    kwargs = dict(inputs={}, config={}, outputs=["out.txt"], body=_writer(run, calls))
+    run.run_stage("s", **kwargs)
+    run.file("out.txt").write_text("edited by hand")
+    assert not run.run_stage("s", **kwargs).skipped
+    run.file("out.txt").unlink()
+    assert not run.run_stage("s", **kwargs).skipped
+    assert len(calls) == 3
+
+
+def test_manifest_records_counts_timing_versions_and_digests(tmp_path):
+    run = Run(tmp_path / "r")
+    run.run_stage("s", inputs={"src": "d1"}, config={"k": 1}, outputs=["out.txt"],
+                  body=_writer(run, []))
+    entry = json.loads(run.file("manifest.json").read_text())["stages"]["s"]
+    assert entry["counts"] == {"rows": 2}
+    assert entry["inputs"] == {"src": "d1"}
+    assert entry["seconds"] >= 0 and "numpy" in entry["versions"]
+    assert entry["outputs"]["out.txt"]["digest"] == run.digest("out.txt")
+
+
+def test_failed_stage_leaves_no_artifact_and_no_record(tmp_path):
+    run = Run(tmp_path / "r")
+
+    def body():
+        with atomic_path(run.file("out.txt")) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run.run_stage("s", inputs={}, config={}, outputs=["out.txt"], body=body)
+    assert not run.file("out.txt").exists()
+    assert list(run.path.iterdir()) == []
+    assert run.stage_entry("s") is None
+
+
+def test_atomic_path_replaces_folders_whole(tmp_path):
+    target = tmp_path / "bench"
+    for version in ("a", "b"):
+        with atomic_path(target) as tmp:
+            tmp.mkdir()
+            (tmp / f"{version}.txt").write_text(version)
+    assert [p.name for p in target.iterdir()] == ["b.txt"]
+
+
+def test_require_names_the_command_that_makes_the_artifact(tmp_path):
+    with pytest.raises(MissingArtifactError, match="run `miner embed --run .*` first"):
+        Run(tmp_path).require("embeddings.npy")
