@@ -1,0 +1,307 @@
+"""Run many chat requests against an OpenAI-compatible endpoint: async, limited, cached.
+
+`complete_many(spec, requests, cache)` is the one entry point (`acomplete_many` inside an
+event loop). It answers cached keys from the cache, sends the rest through the `openai`
+async client with `spec.concurrency` workers, round-robin over `spec.base_urls`, within the
+spec's requests/tokens-per-minute limits, retrying 429, 5xx, timeouts and connection errors
+with exponential backoff (or the server's `Retry-After`), and stores every completed answer
+in the cache the moment it arrives. Results come back in request order.
+
+Token counts for rate limits are estimated as characters / 4 (tiktoken would download its
+BPE files); reported usage from the server is what gets stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from miner.console import progress
+from miner.errors import ConfigError
+from miner.llm.cache import CachedAnswer, LLMCache
+from miner.llm.ratelimit import RateLimiter
+from miner.llm.spec import OPENAI_URL, LLMSpec
+
+CHARS_PER_TOKEN = 4
+MAX_BACKOFF_S = 60.0
+MAX_RETRY_AFTER_S = 300.0
+ERROR = "error"
+OK = "ok"
+
+# (content, request) -> (status, parsed value). Status "ok" or a parse failure name.
+Parser = Callable[[str, "ChatRequest"], "tuple[str, Any]"]
+
+
+def estimate_tokens(text: str) -> int:
+    """A tokenizer-free token estimate: one token per four characters, at least one."""
+    return max(1, len(text) // CHARS_PER_TOKEN)
+
+
+@dataclass
+class ChatRequest:
+    """One chat completion to run.
+
+    `key` is its cache key (see `miner.llm.cache_key`); `namespace`, `item` and `params` are
+    stored with the answer so it can be found again (e.g. rubric id, prompt hash). `context`
+    is handed to the parser untouched (e.g. the prompt text).
+    """
+
+    key: str
+    messages: list[dict[str, str]]
+    namespace: str = ""
+    item: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    response_format: dict[str, Any] | None = None
+    context: Any = None
+
+    def estimated_tokens(self, max_tokens: int) -> int:
+        """Prompt tokens (estimated) plus the completion budget."""
+        return sum(estimate_tokens(m.get("content") or "") for m in self.messages) + max_tokens
+
+
+@dataclass
+class ChatResult:
+    """The outcome of one request: a (possibly cached) answer or a transport error."""
+
+    key: str
+    status: str
+    content: str | None = None
+    parsed: Any = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    cached: bool = False
+    error: str | None = None
+
+
+@dataclass
+class CallStats:
+    """Counters over one `complete_many` call."""
+
+    cached: int = 0
+    called: int = 0
+    http_requests: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    status: Counter = field(default_factory=Counter)
+
+
+_SECRET_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]{6,}")
+
+
+def scrub(text: str, secrets: Sequence[str | None] = ()) -> str:
+    """Remove API keys from an error message: the given secrets and anything key-shaped."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _SECRET_LIKE.sub(r"\1***", text)[:500]
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """Seconds to wait from `retry-after-ms` / `Retry-After` (seconds or an HTTP date)."""
+    if headers is None:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return min(MAX_RETRY_AFTER_S, max(0.0, float(millis) / 1000.0))
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(MAX_RETRY_AFTER_S, max(0.0, float(value)))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        return min(MAX_RETRY_AFTER_S, max(0.0, parsed.timestamp() - time.time()))
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, ... capped at a minute."""
+    return min(MAX_BACKOFF_S, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.0)
+
+
+class _Caller:
+    """The clients, limiter and counters shared by the workers of one call."""
+
+    def __init__(self, spec: LLMSpec, stats: CallStats) -> None:
+        import openai
+
+        self.openai = openai
+        self.spec = spec
+        self.stats = stats
+        self.key = spec.api_key()
+        if self.key is None and any(u.startswith(OPENAI_URL) for u in spec.base_urls):
+            raise ConfigError(
+                f"judge '{spec.name}': set the environment variable {spec.api_key_env} "
+                f"to call {OPENAI_URL} (or point base_url / OPENAI_BASE_URL at your server)"
+            )
+        self.clients = [
+            openai.AsyncOpenAI(
+                api_key=self.key or "not-needed",
+                base_url=url,
+                max_retries=0,
+                timeout=spec.timeout_s,
+            )
+            for url in spec.base_urls
+        ]
+        self.limiter = RateLimiter(spec.rpm, spec.tpm)
+        self._next = 0
+
+    def _retryable(self, exc: Exception) -> bool:
+        o = self.openai
+        if isinstance(exc, (o.RateLimitError, o.InternalServerError, o.APITimeoutError,
+                            o.APIConnectionError)):
+            return True
+        return isinstance(exc, o.APIStatusError) and exc.status_code in (408, 409) or (
+            isinstance(exc, o.APIStatusError) and exc.status_code >= 500
+        )
+
+    def _describe(self, exc: Exception) -> str:
+        status = getattr(exc, "status_code", None)
+        prefix = f"HTTP {status}" if status else type(exc).__name__
+        return scrub(f"{prefix}: {exc}", [self.key])
+
+    async def call(self, request: ChatRequest) -> ChatResult:
+        """Send one request, retrying what is worth retrying; never raises for HTTP trouble."""
+        spec = self.spec
+        body: dict[str, Any] = {
+            "model": spec.model,
+            "messages": request.messages,
+            "temperature": spec.temperature,
+            "max_tokens": spec.max_tokens,
+        }
+        if request.response_format is not None:
+            body["response_format"] = request.response_format
+        tokens = request.estimated_tokens(spec.max_tokens)
+        error = "not sent"
+        for attempt in range(spec.max_retries + 1):
+            client = self.clients[self._next % len(self.clients)]
+            self._next += 1
+            await self.limiter.acquire(tokens)
+            started = time.perf_counter()
+            self.stats.http_requests += 1
+            try:
+                response = await client.chat.completions.create(**body)
+                choice = response.choices[0]
+                content = choice.message.content or ""
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a counted status
+                error = self._describe(exc)
+                if not self._retryable(exc) or attempt == spec.max_retries:
+                    break
+                self.stats.retries += 1
+                wait = retry_after_seconds(getattr(getattr(exc, "response", None), "headers", None))
+                await asyncio.sleep(backoff_seconds(attempt) if wait is None else wait)
+                continue
+            usage = getattr(response, "usage", None)
+            return ChatResult(
+                key=request.key,
+                status=OK,
+                content=content,
+                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+                latency_s=round(time.perf_counter() - started, 4),
+            )
+        return ChatResult(key=request.key, status=ERROR, error=error)
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()
+
+
+def _from_cache(answer: CachedAnswer) -> ChatResult:
+    return ChatResult(
+        key=answer.key, status=answer.status, content=answer.content, parsed=answer.parsed,
+        prompt_tokens=answer.prompt_tokens or 0, completion_tokens=answer.completion_tokens or 0,
+        latency_s=answer.latency_s or 0.0, cached=True,
+    )
+
+
+async def acomplete_many(
+    spec: LLMSpec,
+    requests: Sequence[ChatRequest],
+    cache: LLMCache | None = None,
+    *,
+    parse: Parser | None = None,
+    stats: CallStats | None = None,
+    desc: str = "llm",
+) -> list[ChatResult]:
+    """Async form of `complete_many` (same arguments and result)."""
+    stats = stats if stats is not None else CallStats()
+    results: list[ChatResult | None] = [None] * len(requests)
+    cached = cache.get_many(r.key for r in requests) if cache is not None else {}
+    todo: list[int] = []
+    for index, request in enumerate(requests):
+        hit = cached.get(request.key)
+        if hit is not None:
+            results[index] = _from_cache(hit)
+            stats.cached += 1
+            stats.status[hit.status] += 1
+        else:
+            todo.append(index)
+    if todo:
+        caller = _Caller(spec, stats)
+        queue = iter(todo)
+        bar = progress(total=len(todo), desc=desc, unit="req")
+
+        async def worker() -> None:
+            for index in queue:
+                request = requests[index]
+                result = await caller.call(request)
+                if result.status == OK and parse is not None:
+                    result.status, result.parsed = parse(result.content or "", request)
+                if result.status != ERROR and cache is not None:
+                    cache.put(CachedAnswer(
+                        key=request.key, model=spec.model, namespace=request.namespace,
+                        item=request.item, params=request.params, content=result.content,
+                        status=result.status, parsed=result.parsed,
+                        prompt_tokens=result.prompt_tokens,
+                        completion_tokens=result.completion_tokens, latency_s=result.latency_s,
+                    ))
+                stats.called += 1
+                stats.status[result.status] += 1
+                stats.prompt_tokens += result.prompt_tokens
+                stats.completion_tokens += result.completion_tokens
+                results[index] = result
+                bar.update(1)
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(spec.concurrency, len(todo)))))
+        finally:
+            bar.close()
+            await caller.close()
+    return [r for r in results if r is not None]
+
+
+def complete_many(
+    spec: LLMSpec,
+    requests: Sequence[ChatRequest],
+    cache: LLMCache | None = None,
+    *,
+    parse: Parser | None = None,
+    stats: CallStats | None = None,
+    desc: str = "llm",
+) -> list[ChatResult]:
+    """Answer every request, from `cache` where possible, else from the endpoint.
+
+    `parse(content, request) -> (status, parsed)` turns a raw answer into a status ("ok" or
+    a failure name such as "no_match") and a JSON-serialisable value; both are cached with
+    the raw answer. Transport failures after all retries come back with status "error" and
+    are not cached. Pass `stats` to collect counters (cache hits, calls, retries, tokens).
+    Results are in request order. Not for use inside a running event loop (use
+    `acomplete_many` there).
+    """
+    return asyncio.run(
+        acomplete_many(spec, requests, cache, parse=parse, stats=stats, desc=desc)
+    )

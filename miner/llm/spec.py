@@ -1,0 +1,133 @@
+"""Which model, at which endpoint(s), with which limits: resolving a judge name from config.
+
+A judge name is looked up under `judges:` in the config; each entry may set any key of
+`score.judge_defaults` (model, base_url, api_key_env, temperature, max_tokens, concurrency,
+rpm, tpm, timeout_s, max_retries). A name with no entry means "that model at
+`$OPENAI_BASE_URL`" (or OpenAI itself when the variable is unset), keyed by `$OPENAI_API_KEY`.
+
+A spec holds the *name* of the environment variable with the key, never the key itself, so
+specs can be printed, fingerprinted and saved safely.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from miner.errors import ConfigError
+
+OPENAI_URL = "https://api.openai.com/v1"
+BASE_URL_ENV = "OPENAI_BASE_URL"
+API_KEY_ENV = "OPENAI_API_KEY"
+
+# Used when a config has no `score.judge_defaults` (e.g. a caller passing a bare dict).
+FALLBACK_DEFAULTS: dict[str, Any] = {
+    "model": None,
+    "base_url": None,
+    "api_key_env": API_KEY_ENV,
+    "temperature": 0.0,
+    "max_tokens": 512,
+    "concurrency": 16,
+    "rpm": None,
+    "tpm": None,
+    "timeout_s": 60.0,
+    "max_retries": 6,
+}
+
+
+@dataclass(frozen=True)
+class LLMSpec:
+    """One chat model reachable at one or more OpenAI-compatible base URLs.
+
+    `base_urls` are used round-robin. `api_key_env` names the environment variable that holds
+    the key; the key is read only when a client is built and is never stored here.
+    """
+
+    name: str
+    model: str
+    base_urls: tuple[str, ...]
+    api_key_env: str = API_KEY_ENV
+    temperature: float = 0.0
+    max_tokens: int = 512
+    concurrency: int = 16
+    rpm: float | None = None
+    tpm: float | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 6
+
+    def public(self) -> dict[str, Any]:
+        """The spec as a plain dict safe to save (it never holds the key)."""
+        data = asdict(self)
+        data["base_urls"] = list(self.base_urls)
+        return data
+
+    def api_key(self) -> str | None:
+        """The key from the environment, or None when the variable is unset or empty."""
+        return os.environ.get(self.api_key_env) or None
+
+
+def endpoint_in_environment() -> bool:
+    """Whether `OPENAI_BASE_URL` or `OPENAI_API_KEY` is set (what `judge: auto` looks at)."""
+    return bool(os.environ.get(BASE_URL_ENV) or os.environ.get(API_KEY_ENV))
+
+
+def _defaults(config: Mapping[str, Any]) -> dict[str, Any]:
+    score = config.get("score") or {}
+    return {**FALLBACK_DEFAULTS, **(score.get("judge_defaults") or {})}
+
+
+def resolve_endpoint(config: Mapping[str, Any], name: str) -> LLMSpec:
+    """Build the `LLMSpec` for judge `name` from `config["judges"]` and the environment.
+
+    Unknown keys in a judge entry, a missing model, or bad limits raise `ConfigError`
+    naming `judges.<name>.<key>`.
+    """
+    defaults = _defaults(config)
+    entry = (config.get("judges") or {}).get(name)
+    if entry is None:
+        entry = {}
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"judges.{name}: must be a mapping of settings, got {entry!r}")
+    unknown = sorted(set(entry) - set(defaults))
+    if unknown:
+        known = ", ".join(sorted(defaults))
+        raise ConfigError(f"judges.{name}: unknown key '{unknown[0]}' (known: {known})")
+    merged = {**defaults, **entry}
+    model = merged["model"] or name
+    base = merged["base_url"]
+    if base is None:
+        base_urls: tuple[str, ...] = (os.environ.get(BASE_URL_ENV) or OPENAI_URL,)
+    elif isinstance(base, str):
+        base_urls = (base,)
+    elif isinstance(base, list) and base and all(isinstance(u, str) and u for u in base):
+        base_urls = tuple(base)
+    else:
+        raise ConfigError(f"judges.{name}.base_url: must be a URL or a list of URLs, got {base!r}")
+    for key in ("concurrency", "max_tokens"):
+        if not isinstance(merged[key], int) or merged[key] < 1:
+            raise ConfigError(
+                f"judges.{name}.{key}: must be a positive integer, got {merged[key]!r}"
+            )
+    for key in ("rpm", "tpm"):
+        value = merged[key]
+        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+            raise ConfigError(
+                f"judges.{name}.{key}: must be a positive number or null, got {value!r}"
+            )
+    if not isinstance(merged["max_retries"], int) or merged["max_retries"] < 0:
+        raise ConfigError(f"judges.{name}.max_retries: must be an integer >= 0")
+    return LLMSpec(
+        name=name,
+        model=str(model),
+        base_urls=tuple(u.rstrip("/") for u in base_urls),
+        api_key_env=str(merged["api_key_env"]),
+        temperature=float(merged["temperature"]),
+        max_tokens=int(merged["max_tokens"]),
+        concurrency=int(merged["concurrency"]),
+        rpm=merged["rpm"],
+        tpm=merged["tpm"],
+        timeout_s=float(merged["timeout_s"]),
+        max_retries=int(merged["max_retries"]),
+    )
