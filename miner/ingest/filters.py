@@ -1,0 +1,141 @@
+"""Filters, each counted, and the funnel they make (read -> parsed -> kept per filter).
+
+Order: redacted, moderation-flagged, length (cheap) before language (detection costs), then
+exact duplicates, which are marked (`dup_of`), not dropped: they stay in prompts.parquet so
+counts stay true to the log, and later stages skip them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from miner.errors import ConfigError
+from miner.ingest.languages import detect_language, language_code
+from miner.ingest.prompts import Prompt, ReadCounts
+from miner.ingest.text import clean, text_hash
+
+
+def check_filter_config(section: dict) -> None:
+    """Reject filter settings that make no sense (negative or crossed lengths)."""
+    if section["min_chars"] < 0 or section["max_chars"] < 1:
+        raise ConfigError("ingest.min_chars must be >= 0 and ingest.max_chars >= 1")
+    if section["min_chars"] > section["max_chars"]:
+        raise ConfigError(
+            f"ingest.min_chars ({section['min_chars']}) is above ingest.max_chars "
+            f"({section['max_chars']}): nothing could be kept"
+        )
+    languages = section["languages"]
+    if not isinstance(languages, list) or not all(isinstance(code, str) for code in languages):
+        raise ConfigError(f"ingest.languages must be a list of ISO 639-1 codes, got {languages!r}")
+
+
+def prompt_id(source_key: str, row: int, turn: int) -> str:
+    """Stable id: the same file content, row and turn always give the same id."""
+    return hashlib.sha256(f"{source_key}\0{row}\0{turn}".encode()).hexdigest()[:16]
+
+
+class PromptFilter:
+    """Applies the filters in order to prompts, counting what each one drops."""
+
+    def __init__(self, section: dict, source_keys: dict[str, str]) -> None:
+        self.section = section
+        self.source_keys = source_keys
+        self.languages = {code.lower() for code in section["languages"]}
+        self.dropped = {"redacted": 0, "flagged": 0, "length": 0, "language": 0}
+        self.cut = 0
+        self.kept = 0
+        self.duplicates = 0
+        self._first_by_hash: dict[str, str] = {}
+
+    def apply(self, prompt: Prompt) -> dict[str, Any] | None:
+        """The prompts.parquet row for `prompt`, or None when a filter drops it."""
+        section = self.section
+        conversation = prompt.conversation
+        if section["drop_redacted"] and conversation.redacted:
+            self.dropped["redacted"] += 1
+            return None
+        if section["drop_flagged"] and conversation.flagged:
+            self.dropped["flagged"] += 1
+            return None
+        text = clean(prompt.text)
+        if len(text) < section["min_chars"]:
+            self.dropped["length"] += 1
+            return None
+        if len(text) > section["max_chars"]:
+            text = text[: section["max_chars"]]
+            self.cut += 1
+        language = language_code(conversation.language)
+        if language is None and section["detect_language"]:
+            language = detect_language(text)
+        if self.languages and language not in self.languages:
+            self.dropped["language"] += 1
+            return None
+        self.kept += 1
+        digest = text_hash(text)
+        key = self.source_keys[prompt.source.label]
+        row_id = prompt_id(key, prompt.row, prompt.turn)
+        dup_of = None
+        if section["dedup"]:
+            dup_of = self._first_by_hash.setdefault(digest, row_id)
+            if dup_of == row_id:
+                dup_of = None
+            else:
+                self.duplicates += 1
+        return {
+            "id": row_id,
+            "text": text,
+            "hash": digest,
+            "source": prompt.source.label,
+            "row": prompt.row,
+            "conversation_id": conversation.conversation_id,
+            "turn": prompt.turn,
+            "language": language,
+            "n_chars": len(text),
+            "format": conversation.format,
+            "dup_of": dup_of,
+            "near_dup_of": None,
+        }
+
+    def funnel(self, counts: ReadCounts) -> list[dict[str, Any]]:
+        """The ordered funnel: read -> parsed -> prompts -> kept after each enabled filter."""
+        section = self.section
+        steps: list[dict[str, Any]] = [
+            {"step": "read", "count": counts.read},
+            {"step": "parsed", "count": counts.parsed, "dropped": counts.skipped},
+            {"step": f"prompts (turns: {section['turns']})", "count": counts.prompts,
+             "no_user_turn": counts.no_user_turn},
+        ]
+        remaining = counts.prompts
+        named = [
+            ("redacted", "not redacted", section["drop_redacted"]),
+            ("flagged", "not moderation-flagged", section["drop_flagged"]),
+            ("length", f"at least {section['min_chars']} chars", True),
+            ("language", f"language in {','.join(sorted(self.languages))}", bool(self.languages)),
+        ]
+        for key, label, enabled in named:
+            if not enabled:
+                continue
+            remaining -= self.dropped[key]
+            step: dict[str, Any] = {"step": label, "count": remaining, "dropped": self.dropped[key]}
+            if key == "length":
+                step["cut_at_max_chars"] = self.cut
+            steps.append(step)
+        if section["dedup"]:
+            steps.append({"step": "distinct (exact duplicates marked dup_of)",
+                          "count": self.kept - self.duplicates, "dropped": self.duplicates})
+        return steps
+
+
+def format_funnel(steps: list[dict[str, Any]]) -> str:
+    """The funnel as an aligned table for people."""
+    width = max(len(step["step"]) for step in steps)
+    lines = []
+    for step in steps:
+        line = f"  {step['step']:<{width}}  {step['count']:>12,}"
+        if step.get("dropped"):
+            line += f"  (-{step['dropped']:,})"
+        if step.get("cut_at_max_chars"):
+            line += f"  [{step['cut_at_max_chars']:,} cut at max_chars]"
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,169 @@
+"""Turn the SOURCE arguments of `miner ingest` into a list of readable sources.
+
+A SOURCE is a file (JSONL, JSON array, Parquet, CSV, each optionally gzip'd), a folder (every
+file of a known format inside it, or a `datasets.save_to_disk` folder), a glob, or a Hugging
+Face hub id. The format of a file is decided by its name and confirmed by its first bytes.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from miner.console import info
+from miner.errors import InputError
+
+FORMATS = ("jsonl", "json", "csv", "parquet", "arrow", "hub")
+_EXTENSIONS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "json",
+    ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
+}
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_KNOWN = "expected .jsonl, .json, .parquet or .csv (optionally .gz), or a save_to_disk folder"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One readable input: a file, one split of a save_to_disk folder, or a hub dataset."""
+
+    label: str               # what messages and the `source` column show
+    format: str              # one of FORMATS
+    path: Path | None = None  # file, or save_to_disk folder (format "arrow")
+    compressed: bool = False  # gzip'd file
+    hub_id: str | None = None
+
+    @property
+    def unit(self) -> str:
+        """How a position in this source is named in messages: 'line' or 'row'."""
+        return "line" if self.format == "jsonl" else "row"
+
+
+def resolve_sources(arguments: list[str]) -> list[Source]:
+    """Expand SOURCE arguments (files, folders, globs, hub ids) into sources, in order.
+
+    Raises `InputError` with one line for a missing path, an empty glob or folder, or an
+    unknown format.
+    """
+    if not arguments:
+        raise InputError("no SOURCE given: name a file, folder, glob or hub id to ingest")
+    sources: list[Source] = []
+    for argument in arguments:
+        sources.extend(_resolve_one(argument))
+    return sources
+
+
+def _resolve_one(argument: str) -> list[Source]:
+    path = Path(argument)
+    if path.exists():
+        return _resolve_folder(path) if path.is_dir() else [detect_file(path)]
+    if _GLOB_CHARS.search(argument):
+        matches = sorted(glob.glob(argument, recursive=True))
+        if not matches:
+            raise InputError(f"{argument}: no files match this pattern")
+        found: list[Source] = []
+        for match in matches:
+            match_path = Path(match)
+            found.extend(_resolve_folder(match_path) if match_path.is_dir()
+                         else [detect_file(match_path)])
+        return found
+    if _HUB_ID.match(argument) and _format_from_name(argument)[0] is None:
+        return [Source(label=argument, format="hub", hub_id=argument)]
+    raise InputError(f"{argument}: no such file or folder")
+
+
+def _is_saved_dataset(folder: Path) -> bool:
+    return (folder / "state.json").is_file() or (folder / "dataset_dict.json").is_file()
+
+
+def _resolve_folder(folder: Path) -> list[Source]:
+    """Every source inside `folder`: itself when it is a save_to_disk folder, else its files."""
+    if _is_saved_dataset(folder):
+        return _saved_dataset_sources(folder)
+    found: list[Source] = []
+    ignored = 0
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        root_path = Path(root)
+        if root_path != folder and _is_saved_dataset(root_path):
+            found.extend(_saved_dataset_sources(root_path))
+            dirs[:] = []
+            continue
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            if _format_from_name(name)[0] is None:
+                ignored += 1
+                continue
+            found.append(detect_file(root_path / name))
+    if ignored:
+        info(f"{folder}: ignored {ignored} file(s) of unknown format ({_KNOWN})")
+    if not found:
+        raise InputError(f"{folder}: no files of a known format in this folder ({_KNOWN})")
+    return found
+
+
+def _saved_dataset_sources(folder: Path) -> list[Source]:
+    """The splits of a `datasets.save_to_disk` folder (a Dataset or a DatasetDict)."""
+    dict_file = folder / "dataset_dict.json"
+    if not dict_file.is_file():
+        return [Source(label=str(folder), format="arrow", path=folder)]
+    try:
+        splits = json.loads(dict_file.read_text("utf-8"))["splits"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{dict_file}: not a readable datasets split list ({exc})") from None
+    return [
+        Source(label=f"{folder}[{split}]", format="arrow", path=folder / split)
+        for split in splits
+    ]
+
+
+def _format_from_name(name: str) -> tuple[str | None, bool]:
+    """(format, gzip'd) from a file name, or (None, ...) when the extension is unknown."""
+    lower = name.lower()
+    compressed = lower.endswith(".gz")
+    if compressed:
+        lower = lower[:-3]
+    return _EXTENSIONS.get(Path(lower).suffix), compressed
+
+
+def _head(path: Path, compressed: bool, size: int = 4096) -> bytes:
+    """The first bytes of a file (decompressed when gzip'd), for format sniffing."""
+    try:
+        opener = gzip.open if compressed else open
+        with opener(path, "rb") as handle:
+            return handle.read(size)
+    except (OSError, EOFError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"{path}: cannot read ({reason})") from None
+
+
+def detect_file(path: Path) -> Source:
+    """Decide the format of one file from its name and first bytes."""
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: cannot read (permission denied)")
+    name_format, compressed = _format_from_name(path.name)
+    with open(path, "rb") as raw:
+        magic = raw.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        compressed = True
+    elif compressed:
+        raise InputError(f"{path}: named .gz but is not gzip data")
+    head = _head(path, compressed)
+    first = head.lstrip()[:1]
+    if head[:4] == b"PAR1":
+        detected = "parquet"
+    elif name_format in ("json", "jsonl", None) and first in (b"[", b"{"):
+        detected = "json" if first == b"[" else "jsonl"
+    elif name_format is None:
+        raise InputError(f"{path}: unknown format ({_KNOWN})")
+    else:
+        detected = name_format
+    if detected == "parquet" and head[:4] != b"PAR1":
+        raise InputError(f"{path}: not a Parquet file (it does not start with PAR1)")
+    return Source(label=str(path), format=detected, path=path, compressed=compressed)

@@ -1,0 +1,138 @@
+"""The ingest stage: sources -> prompts.parquet + funnel.json, skipped when inputs are unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from miner.console import info
+from miner.errors import InputError
+from miner.ingest.filters import PromptFilter, check_filter_config
+from miner.ingest.prompts import ReadCounts, check_read_config, iter_prompts
+from miner.ingest.sources import Source, resolve_sources
+from miner.run import Run, StageOutcome, atomic_path, file_digest
+
+PROMPTS = "prompts.parquet"
+FUNNEL = "funnel.json"
+_WRITE_ROWS = 50_000
+
+COLUMNS = (
+    ("id", "string"), ("text", "string"), ("hash", "string"), ("source", "string"),
+    ("row", "int64"), ("conversation_id", "string"), ("turn", "int64"), ("language", "string"),
+    ("n_chars", "int64"), ("format", "string"), ("dup_of", "string"), ("near_dup_of", "string"),
+)
+
+
+def prompts_schema():
+    """The Arrow schema of prompts.parquet (docs/artifacts.md)."""
+    import pyarrow as pa
+
+    return pa.schema([(name, getattr(pa, kind)()) for name, kind in COLUMNS])
+
+
+def _unique_sources(sources: list[Source]) -> list[Source]:
+    """Drop a source named twice (say, by a glob and by name): it is read once."""
+    seen: set[Source] = set()
+    unique = []
+    for source in sources:
+        if source in seen:
+            info(f"{source.label}: named more than once, read once")
+            continue
+        seen.add(source)
+        unique.append(source)
+    return unique
+
+
+def source_digests(sources: list[Source]) -> dict[str, str]:
+    """A content digest per source label: the stage's inputs, and the root of stable ids."""
+    from miner.ingest.hub import hub_revision
+
+    digests = {}
+    for source in sources:
+        if source.format == "hub":
+            assert source.hub_id is not None
+            digests[source.label] = hub_revision(source.hub_id)
+            continue
+        assert source.path is not None
+        try:
+            digests[source.label] = file_digest(source.path)
+        except OSError as exc:
+            raise InputError(f"{source.label}: cannot read ({exc.strerror or exc})") from None
+    return digests
+
+
+def _id_keys(digests: dict[str, str]) -> dict[str, str]:
+    """Id roots: the content digest, numbered when two sources hold the same bytes."""
+    seen: dict[str, int] = {}
+    keys = {}
+    for label, digest in digests.items():
+        seen[digest] = seen.get(digest, 0) + 1
+        keys[label] = digest if seen[digest] == 1 else f"{digest}#{seen[digest]}"
+    return keys
+
+
+def run_ingest(
+    run: Run, config: dict, sources: list[str | Path], *, force: bool = False
+) -> StageOutcome:
+    """Read `sources` into the run's prompts.parquet and funnel.json.
+
+    Skipped when the sources' contents and the `ingest` config are unchanged (unless
+    `force`). Raises `InputError` for bad input and when no prompt survives the filters;
+    nothing is written then.
+    """
+    section = config["ingest"]
+    check_read_config(section)
+    check_filter_config(section)
+    resolved = _unique_sources(resolve_sources([str(source) for source in sources]))
+    digests = source_digests(resolved)
+
+    def body() -> dict[str, Any]:
+        return _ingest(run, section, resolved, digests)
+
+    return run.run_stage(
+        "ingest", inputs=digests, config=section, outputs=[PROMPTS, FUNNEL], body=body, force=force
+    )
+
+
+def _ingest(run: Run, section: dict, sources: list[Source], digests: dict[str, str]) -> dict:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    counts = ReadCounts()
+    prompt_filter = PromptFilter(section, _id_keys(digests))
+    schema = prompts_schema()
+    with atomic_path(run.file(PROMPTS)) as prompts_tmp, atomic_path(run.file(FUNNEL)) as funnel_tmp:
+        with pq.ParquetWriter(prompts_tmp, schema) as writer:
+            buffer: list[dict[str, Any]] = []
+            for prompt in iter_prompts(sources, section, counts):
+                row = prompt_filter.apply(prompt)
+                if row is None:
+                    continue
+                buffer.append(row)
+                if len(buffer) >= _WRITE_ROWS:
+                    writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+                    buffer = []
+            if buffer:
+                writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+        funnel = prompt_filter.funnel(counts)
+        if prompt_filter.kept == 0:
+            trail = " -> ".join(f"{step['step']} {step['count']:,}" for step in funnel)
+            raise InputError(f"no prompts left to write ({trail}); nothing was written")
+        funnel_tmp.write_text(json.dumps(funnel, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return {
+        "read": counts.read,
+        "parsed": counts.parsed,
+        "skipped": counts.skipped,
+        "prompts": counts.prompts,
+        "kept": prompt_filter.kept,
+        "distinct": prompt_filter.kept - prompt_filter.duplicates,
+        "duplicates": prompt_filter.duplicates,
+        "cut": prompt_filter.cut,
+        "formats": counts.formats,
+    }
+
+
+def read_funnel(run: Run) -> list[dict[str, Any]]:
+    """The funnel of the run's latest ingest."""
+    return json.loads(run.require(FUNNEL).read_text("utf-8"))
