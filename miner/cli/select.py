@@ -1,0 +1,124 @@
+"""`miner select --run DIR --top N`: pick the benchmark and write question.jsonl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.errors import ConfigError
+
+FORMAT_CHOICES = ["v0.1", "v2", "fastchat", "mt-bench"]
+
+
+def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
+    """`coding=0.35` pairs into a {name: share} map (None when none were given)."""
+    if not values:
+        return None
+    quotas: dict[str, float] = {}
+    for value in values:
+        name, sep, share = value.partition("=")
+        try:
+            quotas[name.strip()] = float(share)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise ConfigError(f"--quota {value!r}: expected NAME=SHARE, e.g. coding=0.35")
+    return quotas
+
+
+@click.command("select")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Benchmark size to reach. Default: 500 (Arena-Hard-Auto's size).")
+@click.option("--min-score", type=float, default=None,
+              help="Keep prompts scoring at least this. Default: 6 (of 7, BenchBuilder).")
+@click.option("--min-topic-mean", type=float, default=None,
+              help="Keep prompts only from topics whose mean score is at least this. Default: 3.")
+@click.option("--per-topic", type=click.IntRange(min=0), default=None,
+              help="At most this many prompts per topic (0: no cap). Default: 2.")
+@click.option("--max-similarity", type=click.FloatRange(-1, 1), default=None,
+              help="No two selected prompts at or above this cosine. Default: 0.85.")
+@click.option("--no-diversity", is_flag=True, default=False,
+              help="Turn the --max-similarity rule off.")
+@click.option("--exclude-near", "exclude_near", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="Drop prompts near a question of this benchmark file (any format ingest "
+                   "reads: MT-bench, Arena-Hard, ...). Repeat for more files.")
+@click.option("--exclude-threshold", type=click.FloatRange(-1, 1), default=None,
+              help="Cosine at or above which a prompt counts as near an excluded question. "
+                   "Default: 0.9.")
+@click.option("--quota", "quotas", multiple=True, metavar="NAME=SHARE",
+              help="Reserve a share of --top for a category, e.g. --quota coding=0.35 "
+                   "(repeat for more; words per name in select.categories).")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
+              help="question.jsonl form: v0.1 (Arena-Hard-Auto, default), v2 (Arena-Hard "
+                   "v2.0), fastchat (question_id/turns[{content}]), mt-bench (turns[str]).")
+@click.option("--seed", type=int, default=None, help="Seed of the tie-breaking draw. Default: 0.")
+@run_options
+@json_option
+def select(
+    top: int | None, min_score: float | None, min_topic_mean: float | None,
+    per_topic: int | None, max_similarity: float | None, no_diversity: bool,
+    exclude_near: tuple[str, ...], exclude_threshold: float | None, quotas: tuple[str, ...],
+    fmt: str | None, seed: int | None, run_dir: Path, config_file: Path | None, force: bool,
+    as_json: bool,
+) -> None:
+    """Select the benchmark: BenchBuilder thresholds, then stratified sampling across topics.
+
+    \b
+    Keeps prompts scoring >= --min-score in topics with mean >= --min-topic-mean, drops
+    duplicates and prompts near --exclude-near questions, then takes the best prompts topic
+    by topic (at most --per-topic each, none closer than --max-similarity to another) until
+    --top. Writes benchmark/question.jsonl, benchmark/selection.parquet (every candidate
+    with the reason it was kept or dropped) and benchmark/selection.json. When --top is not
+    reached it says why and what relaxing each setting would give.
+    """
+    from miner.select import read_summary, run_select
+
+    overrides = {
+        "select.top": top,
+        "select.min_score": min_score,
+        "select.min_topic_mean": min_topic_mean,
+        "select.per_topic": per_topic,
+        "select.max_similarity": max_similarity,
+        "select.exclude_near": [str(Path(f).resolve()) for f in exclude_near] or None,
+        "select.exclude_threshold": exclude_threshold,
+        "select.quotas": parse_quotas(quotas),
+        "select.format": fmt,
+        "select.seed": seed,
+    }
+    run, config = open_run(run_dir, config_file, overrides, save=False)
+    if no_diversity:
+        config["select"]["max_similarity"] = None
+    run.path.mkdir(parents=True, exist_ok=True)
+    run.save_config(config)
+    outcome = run_select(run, config, force=force)
+    summary = read_summary(run)
+    if as_json:
+        print_json({"skipped": outcome.skipped, **summary})
+        return
+    print_summary(summary, run.file("benchmark/question.jsonl"))
+
+
+def print_summary(summary: dict, questions: Path) -> None:
+    """The selection in a few lines: counts, shortfall, contamination, where the file is."""
+    from miner.select.stage import shortfall_lines
+
+    counts = summary["counts"]
+    click.echo(f"selected {summary['questions']} of --top {summary['top']} from "
+               f"{counts['pool']} candidates in {counts['pool_topics']} topics "
+               f"({counts['selected_topics']} topics in the benchmark)")
+    dropped = ", ".join(f"{n} {reason}" for reason, n in summary["filters"].items() if n)
+    if dropped:
+        click.echo(f"filtered out: {dropped}")
+    for line in shortfall_lines(summary):
+        click.echo(line)
+    contaminated = summary["contaminated"]
+    if contaminated:
+        click.echo(f"dropped {len(contaminated)} prompts near --exclude-near questions:")
+        for entry in contaminated[:20]:
+            click.echo(f"  {entry['id']}: {entry['detail']}")
+        if len(contaminated) > 20:
+            click.echo(f"  ... {len(contaminated) - 20} more in benchmark/selection.json")
+    click.echo(f"wrote {questions} ({summary['format']})")

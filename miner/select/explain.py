@@ -1,0 +1,124 @@
+"""When `--top N` is not reached: say exactly why, and what relaxing each setting would give."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from miner.select.quotas import OTHER
+from miner.select.sampling import Selection, select_benchmark
+
+
+def reasons_short(selection: Selection) -> list[str]:
+    """Lines naming each limit that kept the selection below `top`."""
+    params = selection.params
+    counts = selection.counts
+    pool = selection.pool
+    lines = [
+        f"{len(pool)} prompts in {pool['topic'].nunique()} topics pass the filters "
+        f"(score >= {params.min_score:g} in topics with mean >= {params.min_topic_mean:g}); "
+        f"filtered out: " + ", ".join(
+            f"{counts[r]} {r}" for r in ("duplicate", "near_duplicate", "unscored", "outlier",
+                                         "low_score", "low_topic_mean", "contaminated")
+            if counts[r]
+        )
+    ]
+    if params.per_topic is not None:
+        most = int(np.minimum(pool.groupby("topic").size(), params.per_topic).sum())
+        lines.append(
+            f"per_topic {params.per_topic}: at most {most}"
+            f" from these topics ({counts['topic_cap']} left out by the cap)"
+        )
+    if counts["too_similar"]:
+        lines.append(
+            f"{counts['too_similar']} skipped as too similar to a selected prompt "
+            f"(cosine >= max_similarity {params.max_similarity:g})"
+        )
+    for group, target in selection.targets.items():
+        if group != OTHER and selection.taken[group] < target:
+            lines.append(
+                f"quota {group}={params.quotas[group]:g} wants {target}, "
+                f"only {selection.taken[group]} found"
+            )
+    if params.quotas and selection.taken[OTHER] < selection.targets[OTHER]:
+        lines.append(
+            f"prompts outside the quotas fill {selection.taken[OTHER]} of their "
+            f"{selection.targets[OTHER]} slots"
+        )
+    return lines
+
+
+def _ladder(current: float, lowest: float, step: float) -> list[float]:
+    values, value = [], current - step
+    while value >= lowest - 1e-9:
+        values.append(round(value, 6))
+        value -= step
+    return values
+
+
+def relaxations(
+    frame: pd.DataFrame,
+    selection: Selection,
+    vectors: np.ndarray | None,
+    contamination: pd.DataFrame | None,
+) -> list[dict[str, Any]]:
+    """For each setting, the mildest relaxation that reaches `top` (or the most it gives).
+
+    Returns `{setting, value, selected, reaches_top}` entries, only those that add prompts.
+    """
+    params = selection.params
+    have = len(selection.selected)
+
+    def count(**changes: Any) -> int:
+        return len(select_benchmark(frame, params.relaxed(**changes), vectors,
+                                    contamination).selected)
+
+    trials: list[tuple[str, list[Any], Callable[[Any], dict[str, Any]]]] = []
+    if params.per_topic is not None:
+        largest = int(selection.pool.groupby("topic").size().max() or 0)
+        trials.append(("per_topic", [*range(params.per_topic + 1, largest + 1), None],
+                       lambda v: {"per_topic": v}))
+    scores = frame["score"].dropna()
+    if len(scores):
+        trials.append(("min_score", _ladder(params.min_score, float(scores.min()), 1.0),
+                       lambda v: {"min_score": v}))
+        trials.append(("min_topic_mean", _ladder(params.min_topic_mean, float(scores.min()), 0.5),
+                       lambda v: {"min_topic_mean": v}))
+    if params.max_similarity is not None and selection.counts["too_similar"]:
+        trials.append(("max_similarity", [None], lambda v: {"max_similarity": v}))
+    if not params.include_outliers and selection.counts["outlier"]:
+        trials.append(("include_outliers", [True], lambda v: {"include_outliers": v}))
+    if params.quotas:
+        trials.append(("quotas", [{}], lambda v: {"quotas": v}))
+
+    found: list[dict[str, Any]] = []
+    for setting, values, change in trials:
+        best: tuple[Any, int] | None = None
+        for value in values:
+            got = count(**change(value))
+            if best is None or got > best[1]:
+                best = (value, got)
+            if got >= params.top:
+                break
+        if best is not None and best[1] > have:
+            found.append({"setting": setting, "value": best[0], "selected": best[1],
+                          "reaches_top": best[1] >= params.top})
+    return found
+
+
+def describe_relaxation(entry: dict[str, Any]) -> str:
+    """One line such as `per_topic 3 -> 50 (reaches --top)`."""
+    value = entry["value"]
+    if value is None:
+        shown = "off (no limit)"
+    elif isinstance(value, bool):
+        shown = str(value).lower()
+    elif isinstance(value, dict):
+        shown = "none"
+    else:
+        shown = f"{value:g}"
+    done = " (reaches --top)" if entry["reaches_top"] else ""
+    return f"{entry['setting']} {shown} -> {entry['selected']}{done}"

@@ -1,0 +1,72 @@
+"""Category quotas: which prompts count toward `--quota NAME=SHARE`.
+
+A quota name is matched against each topic's category label and topic label (both from
+topic_info.json). The words to look for come from `select.categories.NAME` when that entry
+exists, else from the name itself (`creative_writing` looks for `creative` and `writing`). A
+topic matches when one of its label words starts with one of those words, so `program`
+matches `programming`. A topic matching several quotas counts toward the first one given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from miner.errors import ConfigError
+
+OTHER = ""  # the group of prompts no quota claims
+
+_WORD = re.compile(r"[^0-9a-z+#]+")
+
+
+def label_words(*labels: str) -> set[str]:
+    """Lower-case words of the given labels (`c++` and `c#` stay words)."""
+    return {w for label in labels for w in _WORD.split(label.lower()) if w}
+
+
+def quota_words(name: str, categories: Mapping[str, list[str]]) -> list[str]:
+    """The words that put a topic into quota `name`."""
+    return list(categories.get(name) or label_words(name))
+
+
+def matches(words: set[str], patterns: Iterable[str]) -> bool:
+    """Whether any label word starts with any of `patterns`."""
+    return any(word.startswith(p) for p in patterns for word in words)
+
+
+def topic_groups(
+    frame: pd.DataFrame, quotas: Mapping[str, float], categories: Mapping[str, list[str]]
+) -> dict[int, str]:
+    """Map each topic in `frame` to the quota it counts toward (`OTHER` when none).
+
+    A quota that no topic matches is an error naming the labels that exist.
+    """
+    labels = frame.drop_duplicates("topic")[["topic", "topic_label", "category_label"]]
+    groups: dict[int, str] = {}
+    used: set[str] = set()
+    for topic, topic_label, category_label in labels.itertuples(index=False):
+        words = label_words(topic_label, category_label)
+        group = next(
+            (name for name in quotas if matches(words, quota_words(name, categories))), OTHER
+        )
+        groups[int(topic)] = group
+        used.add(group)
+    missing = [name for name in quotas if name not in used]
+    if missing:
+        known = sorted({*labels["category_label"], *labels["topic_label"]} - {""})
+        shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        raise ConfigError(
+            f"quota '{missing[0]}' matches no topic (looked for words "
+            f"{quota_words(missing[0], categories)} in labels: {shown}); "
+            f"add 'select.categories.{missing[0]}: [word, ...]' to your config"
+        )
+    return groups
+
+
+def quota_targets(top: int, quotas: Mapping[str, float]) -> dict[str, int]:
+    """Slots per group: each quota its share of `top` (rounded), the rest to `OTHER`."""
+    targets = {name: int(round(share * top)) for name, share in quotas.items()}
+    targets[OTHER] = max(0, top - sum(targets.values()))
+    return targets

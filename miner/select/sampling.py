@@ -1,0 +1,242 @@
+"""The BenchBuilder selection: thresholds, then stratified sampling across topics.
+
+1. Filters, in this order, each giving the reason a prompt is dropped: exact duplicate
+   (`dup_of`), near-duplicate (`near_dup_of`), no score, outlier topic (-1), score below
+   `min_score`, topic mean below `min_topic_mean`, near an excluded benchmark question.
+   A topic's mean is over its distinct scored prompts (duplicates do not inflate it).
+2. Stratified sampling in rounds: in round r every topic offers its r-th best candidate
+   (score, then a seeded draw); topics take turns in order of that candidate's score, so
+   every topic gets one prompt before any gets two, and no topic gets more than
+   `per_topic`. A candidate whose cosine to an already selected prompt reaches
+   `max_similarity` is skipped for the topic's next one. With quotas, each quota group
+   stops taking prompts once it holds its share of `top`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from miner.select.candidates import OUTLIER
+from miner.select.params import SelectParams
+from miner.select.quotas import OTHER, quota_targets, topic_groups
+
+# Every reason a candidate can get, in the order the funnel applies them.
+FILTER_REASONS = (
+    "duplicate", "near_duplicate", "unscored", "outlier", "low_score", "low_topic_mean",
+    "contaminated",
+)
+SAMPLING_REASONS = ("selected", "too_similar", "topic_cap", "quota_full", "not_needed")
+REASONS = FILTER_REASONS + SAMPLING_REASONS
+
+
+@dataclass
+class Selection:
+    """The outcome: every candidate with its reason, and the selected rows in order."""
+
+    table: pd.DataFrame
+    selected: list[int]
+    params: SelectParams
+    targets: dict[str, int] = field(default_factory=dict)
+    taken: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many candidates got each reason (zero counts included)."""
+        found = self.table["reason"].value_counts()
+        return {reason: int(found.get(reason, 0)) for reason in REASONS}
+
+    @property
+    def pool(self) -> pd.DataFrame:
+        """Candidates that passed every filter (sampled from)."""
+        return self.table[self.table["reason"].isin(SAMPLING_REASONS)]
+
+
+def tie_keys(ids: pd.Series, seed: int) -> np.ndarray:
+    """A seeded pseudo-random key per id, independent of row order: the tie-break draw."""
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(f"{seed}\0{i}".encode(), digest_size=8).digest(), "big")
+         for i in ids),
+        dtype=np.uint64, count=len(ids),
+    )
+
+
+def topic_means(frame: pd.DataFrame) -> pd.Series:
+    """Mean score per topic over distinct scored prompts."""
+    distinct = frame["dup_of"].isna() & frame["near_dup_of"].isna() & frame["score"].notna()
+    return frame[distinct].groupby("topic")["score"].mean()
+
+
+def _apply_filters(
+    frame: pd.DataFrame, params: SelectParams, contamination: pd.DataFrame | None
+) -> tuple[pd.Series, pd.Series]:
+    """Reason and detail per row for the filters (None where the row passes them)."""
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    detail = pd.Series("", index=frame.index, dtype=object)
+
+    def mark(mask: pd.Series, name: str, text: pd.Series | str) -> None:
+        hit = mask & reason.isna()
+        reason[hit] = name
+        detail[hit] = text[hit] if isinstance(text, pd.Series) else text
+
+    mark(frame["dup_of"].notna(), "duplicate", "exact duplicate of " + frame["dup_of"].astype(str))
+    mark(frame["near_dup_of"].notna(), "near_duplicate",
+         "near-duplicate of " + frame["near_dup_of"].astype(str))
+    mark(frame["score"].isna(), "unscored", "the judge gave no score")
+    if not params.include_outliers:
+        mark(frame["topic"] == OUTLIER, "outlier", "in no topic (outlier)")
+    mark(frame["score"] < params.min_score, "low_score",
+         "score " + frame["score"].map("{:g}".format) + f" < min_score {params.min_score:g}")
+    mean = frame["topic_mean"]
+    mark(mean.isna() | (mean < params.min_topic_mean), "low_topic_mean",
+         "topic mean " + mean.map("{:.2f}".format) + f" < min_topic_mean {params.min_topic_mean:g}")
+    if contamination is not None and len(contamination):
+        near = contamination[contamination["similarity"] >= params.exclude_threshold]
+        hit = pd.Series(False, index=frame.index)
+        hit[near.index] = True
+        text = pd.Series("", index=frame.index, dtype=object)
+        text[near.index] = [
+            f"cosine {s:.3f} to a question of {f}: {t[:120]!r}"
+            for s, f, t in zip(
+                near["similarity"], near["near_file"], near["near_text"], strict=True
+            )
+        ]
+        mark(hit, "contaminated", text)
+    return reason, detail
+
+
+def select_benchmark(
+    frame: pd.DataFrame,
+    params: SelectParams,
+    vectors: np.ndarray | None = None,
+    contamination: pd.DataFrame | None = None,
+) -> Selection:
+    """Run the selection over the candidate table (see `load_candidates`).
+
+    `vectors` (row-aligned with the `row` column) enable the diversity rule;
+    `contamination` (from `nearest_excluded`, indexed like `frame`) the exclusion rule.
+    """
+    table = frame.copy()
+    table["topic_mean"] = table["topic"].map(topic_means(table))
+    groups = topic_groups(table, params.quotas, params.categories) if params.quotas else {}
+    table["group"] = table["topic"].map(groups).fillna(OTHER) if groups else OTHER
+    reason, detail = _apply_filters(table, params, contamination)
+    table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
+    table["similar_to"] = None
+    table["similarity"] = np.nan
+
+    pool = table[reason.isna()].copy()
+    pool["tie"] = tie_keys(pool["id"], params.seed)
+    pool = pool.sort_values(["score", "tie"], ascending=[False, True], kind="stable")
+    queues: dict[int, list[int]] = {}
+    for index, topic in zip(pool.index, pool["topic"], strict=True):
+        queues.setdefault(int(topic), []).append(int(index))
+    heads = {topic: 0 for topic in queues}
+    tie = pool["tie"]
+    score = pool["score"]
+
+    targets = quota_targets(params.top, params.quotas)
+    taken = {name: 0 for name in targets}
+    per_topic_taken = {topic: 0 for topic in queues}
+    selected: list[int] = []
+    diversity = _Diversity(vectors, params.max_similarity) if vectors is not None else None
+
+    round_number = 0
+    while len(selected) < params.top and any(heads[t] < len(q) for t, q in queues.items()):
+        round_number += 1
+        if params.per_topic is not None and round_number > params.per_topic:
+            break
+        active = [t for t, q in queues.items() if heads[t] < len(q)]
+        active.sort(key=lambda t: (-score[queues[t][heads[t]]], tie[queues[t][heads[t]]]))
+        for topic in active:
+            if len(selected) >= params.top:
+                break
+            group = groups.get(topic, OTHER)
+            if taken[group] >= targets[group]:
+                continue
+            queue = queues[topic]
+            while heads[topic] < len(queue):
+                index = queue[heads[topic]]
+                heads[topic] += 1
+                if diversity is not None:
+                    similar, similarity = diversity.closest(int(table.at[index, "row"]))
+                    if similar is not None and similarity >= params.max_similarity:
+                        other = table.at[selected[similar], "id"]
+                        reason[index] = "too_similar"
+                        detail[index] = (
+                            f"cosine {similarity:.3f} to selected {other} "
+                            f"(max_similarity {params.max_similarity:g})"
+                        )
+                        table.at[index, "similar_to"] = other
+                        table.at[index, "similarity"] = similarity
+                        continue
+                    diversity.add(int(table.at[index, "row"]))
+                reason[index] = "selected"
+                detail[index] = (
+                    f"score {score[index]:g}, #{per_topic_taken[topic] + 1} of its topic"
+                )
+                selected.append(index)
+                table.at[index, "rank"] = len(selected)
+                per_topic_taken[topic] += 1
+                taken[group] += 1
+                break
+
+    for topic, queue in queues.items():
+        group = groups.get(topic, OTHER)
+        for index in queue[heads[topic]:]:
+            if params.per_topic is not None and per_topic_taken[topic] >= params.per_topic:
+                reason[index] = "topic_cap"
+                detail[index] = f"its topic already has {params.per_topic} (per_topic)"
+            elif params.quotas and taken[group] >= targets[group]:
+                reason[index] = "quota_full"
+                detail[index] = f"quota {group or 'other'} is full ({targets[group]})"
+            else:
+                reason[index] = "not_needed"
+                detail[index] = f"ranked below the top {params.top}"
+    table["reason"] = reason
+    table["detail"] = detail
+    return Selection(table, selected, params, targets, taken)
+
+
+class _Diversity:
+    """Cosine of a candidate to the closest selected prompt, through a FAISS flat index."""
+
+    def __init__(self, vectors: np.ndarray, threshold: float | None) -> None:
+        import faiss
+
+        self.vectors = vectors
+        self.active = threshold is not None
+        self.index = faiss.IndexFlatIP(vectors.shape[1])
+
+    def _vector(self, row: int) -> np.ndarray:
+        return np.ascontiguousarray(self.vectors[row:row + 1], dtype=np.float32)
+
+    def closest(self, row: int) -> tuple[int | None, float]:
+        """Position (in selection order) of the closest selected prompt, and its cosine."""
+        if not self.active or self.index.ntotal == 0:
+            return None, -1.0
+        sims, ids = self.index.search(self._vector(row), 1)
+        return int(ids[0, 0]), float(sims[0, 0])
+
+    def add(self, row: int) -> None:
+        """Record `row` as selected."""
+        if self.active:
+            self.index.add(self._vector(row))
+
+
+def summary_counts(selection: Selection) -> dict[str, Any]:
+    """Funnel counts for the manifest and the report."""
+    pool = selection.pool
+    chosen = selection.table.loc[selection.selected]
+    return {
+        "candidates": len(selection.table),
+        **{k: v for k, v in selection.counts.items() if v},
+        "pool": len(pool),
+        "pool_topics": int(pool["topic"].nunique()),
+        "selected_topics": int(chosen["topic"].nunique()),
+        "top": selection.params.top,
+    }

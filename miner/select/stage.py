@@ -1,0 +1,169 @@
+"""The `select` stage: candidates -> selection -> benchmark/ artifacts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from miner.config import Config
+from miner.console import info
+from miner.errors import InputError
+from miner.run import Run, StageOutcome, file_digest, write_json
+from miner.select.candidates import load_candidates
+from miner.select.contamination import load_exclusion_set, nearest_excluded
+from miner.select.explain import describe_relaxation, reasons_short, relaxations
+from miner.select.formats import question_uid, write_questions
+from miner.select.params import params_from_config
+from miner.select.sampling import FILTER_REASONS, Selection, select_benchmark, summary_counts
+
+QUESTIONS = "benchmark/question.jsonl"
+SELECTION = "benchmark/selection.parquet"
+SUMMARY = "benchmark/selection.json"
+OUTPUTS = [QUESTIONS, SELECTION, SUMMARY]
+
+_SELECTION_COLUMNS = [
+    "id", "uid", "topic", "topic_label", "category_label", "group", "score", "topic_mean",
+    "reason", "detail", "rank", "similar_to", "similarity", "near_file", "near_similarity",
+]
+
+
+def load_vectors(run: Run, n_rows: int) -> np.ndarray:
+    """embeddings.npy, memory-mapped, checked to be row-aligned with prompts.parquet."""
+    path = run.require("embeddings.npy")
+    vectors = np.load(path, mmap_mode="r")
+    if vectors.ndim != 2 or vectors.shape[0] != n_rows:
+        raise InputError(
+            f"{path}: {vectors.shape[0]} rows but prompts.parquet has {n_rows}; "
+            f"run `miner embed --run {run.path}` again"
+        )
+    return vectors
+
+
+def _contamination(
+    run: Run, config: Config, frame: pd.DataFrame, vectors: np.ndarray | None
+) -> pd.DataFrame | None:
+    files = config["select"].get("exclude_near") or []
+    if not files:
+        return None
+    if vectors is None:
+        vectors = load_vectors(run, len(frame))
+    checked = frame.index[frame["dup_of"].isna() & frame["near_dup_of"].isna()
+                          & frame["score"].notna()]
+    found = nearest_excluded(vectors, frame.loc[checked, "row"].to_numpy(),
+                             load_exclusion_set(files, config, run))
+    found.index = checked
+    return found
+
+
+def selection_table(selection: Selection, contamination: pd.DataFrame | None) -> pd.DataFrame:
+    """The `selection.parquet` columns for every candidate."""
+    table = selection.table.copy()
+    table["uid"] = [question_uid(h, t) for h, t in zip(table["hash"], table["text"], strict=True)]
+    table["near_file"] = None
+    table["near_similarity"] = np.nan
+    if contamination is not None:
+        table.loc[contamination.index, "near_file"] = contamination["near_file"]
+        table.loc[contamination.index, "near_similarity"] = contamination["similarity"]
+    return table[_SELECTION_COLUMNS]
+
+
+def write_selection(
+    run: Run, config: Config, selection: Selection, contamination: pd.DataFrame | None,
+    frame: pd.DataFrame, vectors: np.ndarray | None,
+) -> dict[str, Any]:
+    """Write question.jsonl, selection.parquet and selection.json; return the counts."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from miner.run import atomic_path
+
+    section = config["select"]
+    params = selection.params
+    chosen = selection.table.loc[selection.selected]
+    written = write_questions(run.file(QUESTIONS), chosen, section["format"],
+                              section["category"], params.categories)
+    table = selection_table(selection, contamination)
+    with atomic_path(run.file(SELECTION)) as tmp:
+        pq.write_table(pa.Table.from_pandas(table, preserve_index=False), tmp)
+    counts = summary_counts(selection)
+    short = len(selection.selected) < params.top
+    contaminated = selection.table[selection.table["reason"] == "contaminated"]
+    judges = sorted(j for j in frame["judge"].dropna().unique())
+    write_json(run.file(SUMMARY), {
+        "questions": written,
+        "top": params.top,
+        "reached_top": not short,
+        "format": section["format"],
+        "judges": judges,
+        "counts": counts,
+        "filters": {r: counts.get(r, 0) for r in FILTER_REASONS},
+        "settings": {k: section[k] for k in section if k != "categories"},
+        "topics": [
+            {"topic": int(t), "label": label, "selected": int(n)}
+            for (t, label), n in chosen.groupby(["topic", "topic_label"]).size().items()
+        ],
+        "quotas": {g or "other": {"target": selection.targets[g], "taken": selection.taken[g]}
+                   for g in selection.targets} if params.quotas else {},
+        "shortfall": reasons_short(selection) if short else [],
+        "relaxations": relaxations(frame, selection, vectors, contamination) if short else [],
+        "contaminated": [
+            {"id": i, "detail": d}
+            for i, d in zip(contaminated["id"], contaminated["detail"], strict=True)
+        ],
+    })
+    return counts
+
+
+def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome:
+    """The select stage: read candidates, select, write the benchmark files.
+
+    Reruns when an input artifact, an --exclude-near file or the `select` config changes.
+    """
+    section = config["select"]
+    params = params_from_config(section)
+    exclude = [str(f) for f in section.get("exclude_near") or []]
+    for file in exclude:
+        if not Path(file).exists():
+            raise InputError(f"{file}: --exclude-near file does not exist")
+    names = ["prompts.parquet", "topics.parquet", "topic_info.json", "scores.parquet"]
+    if params.max_similarity is not None or exclude:
+        names.append("embeddings.npy")
+    inputs: dict[str, Any] = {name: run.digest(name) for name in names}
+    inputs.update({f"exclude:{f}": file_digest(Path(f)) for f in exclude})
+    stage_config: dict[str, Any] = {"select": section}
+    if exclude:
+        stage_config["embed_model"] = config["embed"]["model"]
+
+    def body() -> dict[str, Any]:
+        frame = load_candidates(run)
+        vectors = load_vectors(run, len(frame)) if "embeddings.npy" in names else None
+        contamination = _contamination(run, config, frame, vectors)
+        selection = select_benchmark(frame, params, vectors, contamination)
+        counts = write_selection(run, config, selection, contamination, frame, vectors)
+        info(f"select: {len(selection.selected)} of --top {params.top} selected from "
+             f"{counts['pool']} candidates in {counts['pool_topics']} topics")
+        return counts
+
+    return run.run_stage("select", inputs=inputs, config=stage_config, outputs=OUTPUTS,
+                         body=body, force=force)
+
+
+def read_summary(run: Run) -> dict[str, Any]:
+    """The last selection's summary (benchmark/selection.json)."""
+    return json.loads(run.require(SUMMARY).read_text("utf-8"))
+
+
+def shortfall_lines(summary: dict[str, Any]) -> list[str]:
+    """Human lines: why --top was not reached and what relaxing would give."""
+    if summary.get("reached_top", True):
+        return []
+    lines = [f"selected {summary['questions']} of --top {summary['top']}:"]
+    lines += [f"  - {line}" for line in summary["shortfall"]]
+    if summary["relaxations"]:
+        lines.append("  relaxing one setting at a time would give:")
+        lines += [f"    {describe_relaxation(r)}" for r in summary["relaxations"]]
+    return lines
