@@ -1,0 +1,75 @@
+"""`miner report`: write the self-contained HTML report of a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from miner.cli.options import open_run, print_json, run_options
+
+
+@click.command()
+@run_options
+@click.option(
+    "--no-text",
+    is_flag=True,
+    help="Leave every prompt's text out of the report (ids, topics and numbers only).",
+)
+@click.option(
+    "--map-points",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Most prompts drawn on the 2-D map (a seeded sample above). [config: report.map_points]",
+)
+@click.option(
+    "--table-rows",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Most prompts in the searchable table. [config: report.table_rows]",
+)
+@click.option(
+    "--screenshot",
+    is_flag=True,
+    default=None,
+    help="Also save report/overview.png with headless Chromium.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the report's numbers as JSON (also saved as report/summary.json).",
+)
+def report(
+    run_dir: Path,
+    config_file: Path | None,
+    force: bool,
+    no_text: bool,
+    map_points: int | None,
+    table_rows: int | None,
+    screenshot: bool | None,
+    as_json: bool,
+) -> None:
+    """Write RUN/report/index.html: one file that opens from disk with no network.
+
+    It shows what the run holds so far (the funnel, topic distribution and map, per-topic
+    scores and examples, the judge, the benchmark against the source, a searchable prompt
+    table) and names the artifacts still missing.
+    """
+    from miner.report import read_summary, run_report
+
+    run, config = open_run(
+        run_dir,
+        config_file,
+        {
+            "report.include_text": False if no_text else None,
+            "report.map_points": map_points,
+            "report.table_rows": table_rows,
+            "report.screenshot": screenshot,
+        },
+    )
+    run_report(run, config, force=force)
+    if as_json:
+        print_json(read_summary(run))
+    else:
+        click.echo(str(run.file("report/index.html")))

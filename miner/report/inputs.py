@@ -1,0 +1,253 @@
+"""Read the run folder's artifacts for the report: each one optional but prompts.parquet.
+
+Every reader checks the columns it needs and turns unreadable files into one-line
+`InputError`s naming the file (and the line, for JSON Lines).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from miner.errors import InputError
+from miner.run import Run
+
+PROMPTS = "prompts.parquet"
+FUNNEL = "funnel.json"
+TOPICS = "topics.parquet"
+TOPIC_INFO = "topic_info.json"
+SCORES = "scores.parquet"
+SCORE_SUMMARY = "score_summary.json"
+SELECTION = "benchmark/selection.parquet"
+QUESTIONS = "benchmark/question.jsonl"
+
+# Artifacts the report reads, in pipeline order, with the command that writes each.
+OPTIONAL_ARTIFACTS: dict[str, str] = {
+    FUNNEL: "ingest",
+    TOPICS: "cluster",
+    TOPIC_INFO: "cluster",
+    SCORES: "score",
+    SCORE_SUMMARY: "score",
+    SELECTION: "select",
+    QUESTIONS: "select",
+}
+REPORT_INPUTS = (PROMPTS, *OPTIONAL_ARTIFACTS)
+
+# scores.parquet columns that are not rubric criteria even when boolean.
+_SCORE_META = {"id", "hash", "judge", "rubric", "score", "status"}
+# selection.parquet boolean columns that mark a kept candidate, in order of preference.
+_SELECTED_FLAGS = ("selected", "kept", "keep", "in_benchmark")
+
+
+@dataclass
+class ReportInputs:
+    """Everything the report draws from, joined onto prompts.parquet's rows."""
+
+    rows: pd.DataFrame
+    """One row per prompt, in prompts.parquet order: id, exact_dup, near_dup, and, when the
+    artifacts exist, topic, probability, x, y, score, status, one column per criterion, selected."""
+    texts: pa.ChunkedArray | None
+    """prompts.parquet's text column, row-aligned with `rows` (None with include_text off)."""
+    funnel: list[dict[str, Any]] | None = None
+    topic_info: dict[str, Any] | None = None
+    criteria: list[str] = field(default_factory=list)
+    score_summary: dict[str, Any] | None = None
+    judges: list[str] = field(default_factory=list)
+    rubrics: list[str] = field(default_factory=list)
+    selection_reasons: dict[str, int] | None = None
+    n_questions: int | None = None
+    present: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[str]:
+        """Optional artifacts not (yet) in the run folder."""
+        return [name for name, there in self.present.items() if not there]
+
+    def text_at(self, positions: list[int]) -> list[str]:
+        """Prompt texts at row positions (empty strings when text is left out)."""
+        if self.texts is None:
+            return [""] * len(positions)
+        taken = self.texts.take(pa.array(positions, type=pa.int64()))
+        return [value if value is not None else "" for value in taken.to_pylist()]
+
+
+def _read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot read Parquet ({exc})") from None
+    if columns is not None:
+        missing = [name for name in columns if name not in schema.names]
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    try:
+        return pq.read_table(path, columns=columns)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot read Parquet ({exc})") from None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    records = []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise InputError(f"{path}: line {number}: expected a JSON object")
+            records.append(record)
+    return records
+
+
+def _unique_ids(path: Path, ids: pd.Series) -> None:
+    duplicated = ids[ids.duplicated()]
+    if len(duplicated):
+        raise InputError(f"{path}: id {duplicated.iloc[0]!r} appears more than once")
+
+
+def _join(rows: pd.DataFrame, path: Path, other: pd.DataFrame) -> pd.DataFrame:
+    """Left-join `other` (which has an `id` column) onto `rows` by id, keeping row order."""
+    other = other.assign(id=other["id"].astype(str))
+    _unique_ids(path, other["id"])
+    return rows.merge(other, on="id", how="left", sort=False)
+
+
+def _read_funnel(path: Path) -> list[dict[str, Any]]:
+    value = _read_json(path)
+    steps = value.get("steps", value) if isinstance(value, dict) else value
+    if not isinstance(steps, list):
+        raise InputError(f"{path}: expected a list of {{step, count}} objects")
+    funnel = []
+    for number, item in enumerate(steps, start=1):
+        if not isinstance(item, dict) or "step" not in item or "count" not in item:
+            raise InputError(f"{path}: entry {number}: expected {{step, count}}, got {item!r:.80}")
+        funnel.append({"step": str(item["step"]), "count": int(item["count"])})
+    return funnel
+
+
+def _read_topic_info(path: Path) -> dict[str, Any]:
+    info = _read_json(path)
+    if not isinstance(info, dict) or not isinstance(info.get("topics", []), list):
+        raise InputError(f"{path}: expected an object with a 'topics' list")
+    for number, topic in enumerate(info.get("topics", []), start=1):
+        if not isinstance(topic, dict) or "topic" not in topic:
+            raise InputError(f"{path}: topics entry {number}: missing 'topic'")
+    if not isinstance(info.get("categories", []), list):
+        raise InputError(f"{path}: 'categories' must be a list")
+    return info
+
+
+def _selected_ids(run: Run, inputs: ReportInputs, prompts_path: Path) -> set[str] | None:
+    """Ids the benchmark took: selection.parquet's kept flag, else question.jsonl ids or text."""
+    selection_path, questions_path = run.file(SELECTION), run.file(QUESTIONS)
+    if inputs.present[SELECTION]:
+        table = _read_parquet(selection_path)
+        if "reason" in table.column_names:
+            counts = pd.Series(table.column("reason").to_pylist(), dtype=object).value_counts()
+            inputs.selection_reasons = {str(k): int(v) for k, v in counts.items()}
+        flag = next((name for name in _SELECTED_FLAGS if name in table.column_names), None)
+        if flag is not None and "id" in table.column_names:
+            kept = table.filter(pc.fill_null(table.column(flag).cast(pa.bool_()), False))
+            ids = {str(value) for value in kept.column("id").to_pylist()}
+            if not inputs.present[QUESTIONS]:
+                inputs.n_questions = len(ids)
+            return ids
+    if not inputs.present[QUESTIONS]:
+        return None
+    questions = _read_jsonl(questions_path)
+    keys = [q.get("uid", q.get("question_id")) for q in questions]
+    known = set(inputs.rows["id"])
+    if keys and all(str(key) in known for key in keys):
+        return {str(key) for key in keys}
+    texts = []
+    for question in questions:
+        prompt = question.get("prompt")
+        if prompt is None and question.get("turns"):
+            prompt = question["turns"][0].get("content")
+        texts.append(str(prompt))
+    column = _read_parquet(prompts_path, ["text"]).column("text")
+    mask = pc.fill_null(pc.is_in(column, value_set=pa.array(texts, type=pa.string())), False)
+    return set(inputs.rows["id"][mask.to_numpy(zero_copy_only=False)])
+
+
+def load_inputs(run: Run, *, include_text: bool = True) -> ReportInputs:
+    """Read prompts.parquet (required) and every optional artifact that exists, joined by id."""
+    prompts_path = run.require(PROMPTS)
+    schema_names = _read_parquet_schema(prompts_path)
+    wanted = ["id"] + [name for name in ("dup_of", "near_dup_of") if name in schema_names]
+    table = _read_parquet(prompts_path, wanted)
+    rows = pd.DataFrame({"id": pd.Series(table.column("id").to_pylist(), dtype=object).astype(str)})
+    _unique_ids(prompts_path, rows["id"])
+    for name, column in (("exact_dup", "dup_of"), ("near_dup", "near_dup_of")):
+        if column in table.column_names:
+            rows[name] = table.column(column).is_valid().to_numpy(zero_copy_only=False)
+        else:
+            rows[name] = False
+    texts = None
+    if include_text:
+        texts = _read_parquet(prompts_path, ["text"]).column("text")
+    inputs = ReportInputs(rows=rows, texts=texts)
+    inputs.present = {name: run.file(name).exists() for name in OPTIONAL_ARTIFACTS}
+
+    if inputs.present[FUNNEL]:
+        inputs.funnel = _read_funnel(run.file(FUNNEL))
+    if inputs.present[TOPICS]:
+        path = run.file(TOPICS)
+        names = _read_parquet_schema(path)
+        columns = ["id", "topic"] + [c for c in ("probability", "x", "y") if c in names]
+        topics = _read_parquet(path, columns).to_pandas()
+        topics["topic"] = topics["topic"].astype("Int64")
+        inputs.rows = _join(inputs.rows, path, topics)
+    if inputs.present[TOPIC_INFO]:
+        inputs.topic_info = _read_topic_info(run.file(TOPIC_INFO))
+    if inputs.present[SCORES]:
+        path = run.file(SCORES)
+        schema = pq.read_schema(path)
+        inputs.criteria = [
+            f.name for f in schema if pa.types.is_boolean(f.type) and f.name not in _SCORE_META
+        ]
+        columns = ["id", "score"] + [c for c in ("status", "judge", "rubric") if c in schema.names]
+        scores = _read_parquet(path, columns + inputs.criteria).to_pandas()
+        scores["score"] = pd.to_numeric(scores["score"], errors="coerce").astype(float)
+        for name, attr in (("judge", "judges"), ("rubric", "rubrics")):
+            if name in scores:
+                setattr(inputs, attr, sorted(str(v) for v in scores[name].dropna().unique()))
+                scores = scores.drop(columns=name)
+        inputs.rows = _join(inputs.rows, path, scores)
+    if inputs.present[SCORE_SUMMARY]:
+        summary = _read_json(run.file(SCORE_SUMMARY))
+        if not isinstance(summary, dict):
+            raise InputError(f"{run.file(SCORE_SUMMARY)}: expected a JSON object")
+        inputs.score_summary = summary
+    if inputs.present[QUESTIONS]:
+        inputs.n_questions = len(_read_jsonl(run.file(QUESTIONS)))
+    selected = _selected_ids(run, inputs, prompts_path)
+    if selected is not None:
+        inputs.rows["selected"] = inputs.rows["id"].isin(selected)
+    return inputs
+
+
+def _read_parquet_schema(path: Path) -> list[str]:
+    try:
+        return pq.read_schema(path).names
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot read Parquet ({exc})") from None

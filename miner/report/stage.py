@@ -1,0 +1,77 @@
+"""The `report` stage: read what the run has, write report/index.html and report/summary.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from miner.console import info
+from miner.report.inputs import REPORT_INPUTS, load_inputs
+from miner.report.page import build_page
+from miner.report.render import render_page
+from miner.report.screenshot import take_screenshot
+from miner.report.summary import summarize
+from miner.run import Run, StageOutcome, atomic_path, write_json
+
+INDEX = "report/index.html"
+SUMMARY = "report/summary.json"
+SCREENSHOT = "report/overview.png"
+
+
+def _input_digests(run: Run) -> dict[str, str | None]:
+    """Digest of every artifact the report reads; None for those not written yet."""
+    return {name: run.digest(name) if run.has(name) else None for name in REPORT_INPUTS}
+
+
+def write_report(run: Run, config: dict[str, Any]) -> dict[str, Any]:
+    """Write report/index.html and report/summary.json; return the summary.
+
+    `config` is the `report` section. Does no fingerprinting: `run_report` wraps it.
+    """
+    inputs = load_inputs(run, include_text=config["include_text"])
+    summary = summarize(inputs, config)
+    context, data = build_page(inputs, summary, config)
+    page = render_page(context, data)
+    with atomic_path(run.file(INDEX)) as tmp:
+        tmp.write_text(page, "utf-8")
+    write_json(run.file(SUMMARY), summary)
+    if config["screenshot"]:
+        take_screenshot(run.file(INDEX), run.file(SCREENSHOT))
+    return summary
+
+
+def run_report(run: Run, config: dict[str, Any], *, force: bool = False) -> StageOutcome:
+    """Stage `report`: the self-contained HTML report of whatever artifacts the run holds.
+
+    `config` is the full effective config; its `report` section sets caps, seed and
+    `include_text` (False leaves every prompt's text out).
+    """
+    section = config["report"]
+    outputs = [INDEX, SUMMARY] + ([SCREENSHOT] if section["screenshot"] else [])
+
+    def body() -> dict[str, Any]:
+        summary = write_report(run, section)
+        size = run.file(INDEX).stat().st_size
+        info(f"report: wrote {run.file(INDEX)} ({size / 1e6:.1f} MB)")
+        for name in summary["missing"]:
+            info(f"report: {name} is missing; its sections are left out")
+        return {
+            "prompts": summary["prompts"]["total"],
+            "topics": len(summary["topics"]),
+            "bytes": size,
+            "missing": summary["missing"],
+        }
+
+    return run.run_stage(
+        "report",
+        inputs=_input_digests(run),
+        config=section,
+        outputs=outputs,
+        body=body,
+        force=force,
+    )
+
+
+def read_summary(run: Run) -> dict[str, Any]:
+    """The summary.json of the latest report."""
+    return json.loads(run.require(SUMMARY).read_text("utf-8"))

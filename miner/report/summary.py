@@ -1,0 +1,264 @@
+"""The report's numbers: funnel, topics, scores, judge and benchmark, as plain JSON values.
+
+`summarize` never puts prompt text in its result: the same dict is written as
+`report/summary.json`, and the HTML adds texts separately (unless they are left out).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from miner import __version__
+from miner.report.inputs import ReportInputs
+
+OUTLIER = -1
+# score_summary.json keys shown as the judge's token and cost figures, first found wins.
+_COST_KEYS = ("cost_usd", "cost", "estimated_cost_usd", "estimated_cost")
+_TOKEN_KEYS = ("tokens", "total_tokens")
+_HEURISTIC_KEYS = ("heuristic", "offline")
+
+
+def _number(value: Any) -> float | int | None:
+    """A JSON-safe number: NaN and None become None, numpy scalars become Python ones."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+        return int(value)
+    value = float(value)
+    return None if math.isnan(value) else round(value, 4)
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 6) if whole else 0.0
+
+
+def score_bins(scores: pd.Series) -> list[int]:
+    """Integer histogram bins spanning every score in the run."""
+    scored = scores.dropna()
+    if scored.empty:
+        return []
+    return list(range(math.floor(scored.min() + 0.5), math.floor(scored.max() + 0.5) + 1))
+
+
+def histogram(scores: pd.Series, bins: list[int]) -> list[int]:
+    """Counts of scores rounded to the nearest integer, one per bin."""
+    if not bins:
+        return []
+    rounded = np.floor(scores.dropna().to_numpy(dtype=float) + 0.5).astype(int)
+    counts = np.bincount(rounded - bins[0], minlength=len(bins))
+    return [int(c) for c in counts[: len(bins)]]
+
+
+def _categories(info: dict[str, Any] | None, total: int) -> tuple[list[dict], dict[int, Any]]:
+    """Broad categories from topic_info.json, and each topic's category id."""
+    if not info:
+        return [], {}
+    categories, topic_category = [], {}
+    for entry in info.get("categories", []):
+        members = [int(t) for t in entry.get("topics", [])]
+        size = int(entry.get("size", 0))
+        categories.append(
+            {
+                "category": entry.get("category"),
+                "label": str(entry.get("label", entry.get("category"))),
+                "topics": members,
+                "size": size,
+                "share": _number(entry.get("share")) if "share" in entry else _share(size, total),
+            }
+        )
+        for topic in members:
+            topic_category[topic] = entry.get("category")
+    for topic in info.get("topics", []):
+        if int(topic["topic"]) not in topic_category and topic.get("parent") is not None:
+            topic_category[int(topic["topic"])] = topic["parent"]
+    categories.sort(key=lambda c: (-c["size"], str(c["label"])))
+    return categories, topic_category
+
+
+def _topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
+    """One entry per topic (outliers included as topic -1), largest first."""
+    info = {int(t["topic"]): t for t in (inputs.topic_info or {}).get("topics", [])}
+    rows = inputs.rows
+    counted = rows["topic"].dropna().astype(int).value_counts().to_dict() if "topic" in rows else {}
+    entries = []
+    for topic in sorted(set(info) | set(counted)):
+        meta = info.get(topic, {})
+        size = int(counted.get(topic, meta.get("size", 0)))
+        default_label = "outliers (no topic)" if topic == OUTLIER else f"topic {topic}"
+        keywords = meta.get("keywords") or []
+        entries.append(
+            {
+                "topic": topic,
+                "label": str(meta.get("label") or default_label),
+                "keywords": [str(k[0] if isinstance(k, (list, tuple)) else k) for k in keywords],
+                "size": size,
+                "share": _share(size, total),
+                "representative_ids": [str(i) for i in meta.get("representative_ids") or []],
+            }
+        )
+    entries.sort(key=lambda e: (e["topic"] == OUTLIER, -e["size"], e["topic"]))
+    return entries
+
+
+def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], config: dict) -> None:
+    """Add score, criteria, benchmark and example figures to each topic entry in place."""
+    rows = inputs.rows
+    has_topic, has_score = "topic" in rows, "score" in rows
+    has_selected = "selected" in rows
+    groups = dict(tuple(rows.groupby("topic", sort=False))) if has_topic else {}
+    for entry in entries:
+        group = groups.get(entry["topic"], rows.iloc[0:0])
+        if has_score:
+            scores = group["score"]
+            entry["scored"] = int(scores.notna().sum())
+            entry["mean_score"] = _number(scores.mean()) if entry["scored"] else None
+            entry["score_histogram"] = histogram(scores, bins)
+            entry["criteria"] = {
+                name: _number(group.loc[scores.notna(), name].astype(float).mean())
+                for name in inputs.criteria
+            }
+        if has_selected:
+            taken = group[group["selected"]]
+            if has_score:
+                taken = taken.sort_values("score", ascending=False, kind="stable")
+            entry["selected"] = len(taken)
+            entry["selected_ids"] = list(taken["id"][: config["selected_per_topic"]])
+        entry["example_ids"] = _examples(entry, group, config["examples_per_topic"])
+
+
+def _examples(entry: dict, group: pd.DataFrame, limit: int) -> list[str]:
+    """The topic's representative prompts, topped up with its most probable members."""
+    known = set(group["id"])
+    chosen = [i for i in entry.pop("representative_ids") if i in known][:limit]
+    if len(chosen) < limit and len(group):
+        ranked = group
+        if "probability" in group:
+            ranked = group.sort_values("probability", ascending=False, kind="stable")
+        for candidate in ranked["id"]:
+            if len(chosen) >= limit:
+                break
+            if candidate not in chosen:
+                chosen.append(candidate)
+    return chosen
+
+
+def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
+    rows, summary = inputs.rows, inputs.score_summary or {}
+    if "score" not in rows and not summary:
+        return None
+    by_status: dict[str, int] = {}
+    if "status" in rows:
+        counts = rows.loc[rows["status"].notna(), "status"].astype(str).value_counts()
+        by_status = {str(k): int(v) for k, v in counts.items()}
+    name = summary.get("judge") or ", ".join(inputs.judges) or None
+    rubric = summary.get("rubric") or ", ".join(inputs.rubrics) or None
+    heuristic = any(bool(summary.get(key)) for key in _HEURISTIC_KEYS) or (
+        "heuristic" in str(name or "").lower()
+    )
+    scored = int(rows["score"].notna().sum()) if "score" in rows else summary.get("scored")
+    rated = int(rows["status"].notna().sum()) if "status" in rows else None
+    return {
+        "name": None if name is None else str(name),
+        "rubric": None if rubric is None else str(rubric),
+        "heuristic": heuristic,
+        "scored": scored,
+        "failed": (rated - scored) if rated is not None and scored is not None else None,
+        "by_status": by_status,
+        "tokens": next((summary[k] for k in _TOKEN_KEYS if k in summary), None),
+        "cost": next((summary[k] for k in _COST_KEYS if k in summary), None),
+        "summary": {k: v for k, v in summary.items() if isinstance(v, (str, int, float, bool))},
+        "source": "score_summary.json" if inputs.score_summary else "scores.parquet",
+    }
+
+
+def _scores(inputs: ReportInputs, bins: list[int]) -> dict[str, Any] | None:
+    rows = inputs.rows
+    if "score" not in rows:
+        return None
+    scored = rows["score"].notna()
+    return {
+        "scored": int(scored.sum()),
+        "unscored": int((~scored).sum()),
+        "mean": _number(rows["score"].mean()),
+        "bins": bins,
+        "histogram": histogram(rows["score"], bins),
+        "criteria": {
+            name: _number(rows.loc[scored, name].astype(float).mean()) for name in inputs.criteria
+        },
+    }
+
+
+def _benchmark(inputs: ReportInputs, topics: list[dict], bins: list[int]) -> dict[str, Any] | None:
+    rows = inputs.rows
+    if "selected" not in rows:
+        return None
+    taken = rows[rows["selected"]]
+    n_taken = len(taken)
+    result: dict[str, Any] = {
+        "questions": inputs.n_questions,
+        "matched_prompts": n_taken,
+        "reasons": inputs.selection_reasons,
+        "topic_shares": [
+            {
+                "topic": t["topic"],
+                "label": t["label"],
+                "source": t["share"],
+                "benchmark": _share(t.get("selected", 0), n_taken),
+            }
+            for t in topics
+        ],
+    }
+    if "score" in rows:
+        result["mean_score"] = _number(taken["score"].mean()) if n_taken else None
+        result["score_histogram"] = histogram(taken["score"], bins)
+    return result
+
+
+def _funnel(inputs: ReportInputs, scores: dict | None) -> list[dict[str, Any]]:
+    """funnel.json's steps, continued through dedup, scoring and selection."""
+    rows = inputs.rows
+    steps = list(inputs.funnel or [{"step": "prompts", "count": len(rows)}])
+    distinct = int((~rows["exact_dup"] & ~rows["near_dup"]).sum())
+    if distinct < steps[-1]["count"]:
+        steps.append({"step": "distinct (no duplicate or near-duplicate)", "count": distinct})
+    if scores is not None:
+        steps.append({"step": "scored", "count": scores["scored"]})
+    if inputs.n_questions is not None:
+        steps.append({"step": "benchmark questions", "count": inputs.n_questions})
+    return steps
+
+
+def summarize(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
+    """Every number the report shows, JSON-ready and free of prompt text."""
+    rows = inputs.rows
+    total = len(rows)
+    bins = score_bins(rows["score"]) if "score" in rows else []
+    topics = _topic_entries(inputs, total)
+    _topic_scores(inputs, topics, bins, config)
+    categories, topic_category = _categories(inputs.topic_info, total)
+    labels = {c["category"]: c["label"] for c in categories}
+    for topic in topics:
+        category = topic_category.get(topic["topic"])
+        topic["category"] = category
+        topic["category_label"] = labels.get(category)
+    scores = _scores(inputs, bins)
+    return {
+        "miner": __version__,
+        "include_text": bool(config["include_text"]),
+        "missing": inputs.missing,
+        "prompts": {
+            "total": total,
+            "exact_duplicates": int(rows["exact_dup"].sum()),
+            "near_duplicates": int((rows["near_dup"] & ~rows["exact_dup"]).sum()),
+        },
+        "funnel": _funnel(inputs, scores),
+        "categories": categories,
+        "topics": topics,
+        "scores": scores,
+        "judge": _judge(inputs),
+        "benchmark": _benchmark(inputs, topics, bins),
+    }
