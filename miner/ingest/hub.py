@@ -47,7 +47,9 @@ def hub_revision(hub_id: str) -> str:
     try:
         return f"hub:{HfApi().dataset_info(hub_id).sha}"
     except Exception as exc:  # network, auth and not-found errors come in many types
-        raise InputError(f"{hub_id}: cannot reach it on the Hugging Face hub ({_one_line(exc)})") from None
+        raise InputError(
+            f"{hub_id}: cannot reach it on the Hugging Face hub ({_one_line(exc)})"
+        ) from None
 
 
 def read_hub(source: Source, *, split: str) -> Iterator[RawRow]:

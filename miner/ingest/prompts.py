@@ -76,7 +76,8 @@ def iter_prompts(sources: list[Source], section: dict, counts: ReadCounts) -> It
                     except RecordError as exc:
                         problem = str(exc)
                 if conversation is None:
-                    _on_bad_row(f"{source.label}: {source.unit} {raw.row}: {problem}", section, counts)
+                    where = f"{source.label}: {source.unit} {raw.row}"
+                    _on_bad_row(f"{where}: {problem}", section, counts)
                     continue
                 counts.parsed += 1
                 counts.formats[conversation.format] = counts.formats.get(conversation.format, 0) + 1

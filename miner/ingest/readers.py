@@ -32,7 +32,9 @@ class RawRow(NamedTuple):
     problem: str | None = None
 
 
-def read_rows(source: Source, *, max_record_bytes: int, hub_split: str = "train") -> Iterator[RawRow]:
+def read_rows(
+    source: Source, *, max_record_bytes: int, hub_split: str = "train"
+) -> Iterator[RawRow]:
     """Yield every record of `source` in order, streaming (never the whole file at once)."""
     if source.format == "hub":
         from miner.ingest.hub import read_hub
@@ -140,7 +142,8 @@ def _read_csv(source: Source, handle: IO[bytes], limit: int) -> Iterator[RawRow]
         if len(cells) != len(header):
             yield RawRow(number, None, f"has {len(cells)} fields, the header has {len(header)}")
             continue
-        yield RawRow(number, {name: _csv_cell(cell) for name, cell in zip(header, cells)})
+        record = {name: _csv_cell(cell) for name, cell in zip(header, cells, strict=True)}
+        yield RawRow(number, record)
 
 
 def _csv_cell(cell: str) -> Any:
@@ -164,7 +167,8 @@ def _read_parquet(source: Source) -> Iterator[RawRow]:
         try:
             parquet = pq.ParquetFile(path)
         except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"{source.label}: not a readable Parquet file ({_short(exc)})") from None
+            problem = f"not a readable Parquet file ({_short(exc)})"
+            raise InputError(f"{source.label}: {problem}") from None
         number = 0
         try:
             for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
@@ -192,9 +196,11 @@ def _read_arrow(source: Source) -> Iterator[RawRow]:
     assert source.path is not None
     state_file = source.path / "state.json"
     try:
-        files = [item["filename"] for item in json.loads(state_file.read_text("utf-8"))["_data_files"]]
+        state = json.loads(state_file.read_text("utf-8"))
+        files = [item["filename"] for item in state["_data_files"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{state_file}: not a datasets save_to_disk state file ({_short(exc)})") from None
+        problem = f"not a datasets save_to_disk state file ({_short(exc)})"
+        raise InputError(f"{state_file}: {problem}") from None
     number = 0
     for name in files:
         shard = source.path / name

@@ -67,10 +67,19 @@ def _resolve_one(argument: str) -> list[Source]:
         if not matches:
             raise InputError(f"{argument}: no files match this pattern")
         found: list[Source] = []
+        ignored = 0
         for match in matches:
             match_path = Path(match)
-            found.extend(_resolve_folder(match_path) if match_path.is_dir()
-                         else [detect_file(match_path)])
+            if match_path.is_dir():
+                found.extend(_resolve_folder(match_path))
+            elif _format_from_name(match_path.name)[0] is None:
+                ignored += 1
+            else:
+                found.append(detect_file(match_path))
+        if ignored:
+            info(f"{argument}: ignored {ignored} matching file(s) of unknown format ({_KNOWN})")
+        if not found:
+            raise InputError(f"{argument}: no files of a known format match ({_KNOWN})")
         return found
     if _HUB_ID.match(argument) and _format_from_name(argument)[0] is None:
         return [Source(label=argument, format="hub", hub_id=argument)]
@@ -148,8 +157,7 @@ def detect_file(path: Path) -> Source:
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: cannot read (permission denied)")
     name_format, compressed = _format_from_name(path.name)
-    with open(path, "rb") as raw:
-        magic = raw.read(4)
+    magic = _head(path, False, 4)
     if magic[:2] == b"\x1f\x8b":
         compressed = True
     elif compressed:

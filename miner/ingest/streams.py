@@ -109,12 +109,11 @@ def json_array_elements(handle: IO[bytes], limit: int) -> Iterator[Any]:
                     continue
                 if len(buffer) - pos > limit:
                     raise TooLong(f"longer than the {limit:,}-character limit") from None
-                raise Malformed(f"{exc.msg} (character {exc.pos - pos + 1} of the element)") from None
+                where = f"character {exc.pos - pos + 1} of the element"
+                raise Malformed(f"{exc.msg} ({where})") from None
             break
-        if end == len(buffer) and not eof:
-            # A number at the end of the buffer may continue in the next block.
-            if fill():
-                continue_value, end = _JSON.raw_decode(buffer, pos)
-                value = continue_value
+        if end == len(buffer) and fill():
+            # A number at the end of the buffer may continue in the next block: decode again.
+            value, end = _JSON.raw_decode(buffer, pos)
         pos = end
         yield value
