@@ -92,6 +92,8 @@ def json_array_elements(handle: IO[bytes], limit: int) -> Iterator[Any]:
         char = skip_whitespace()
         if char == "]":
             return
+        if char == "":
+            raise Malformed("the array ends before its closing ']'")
         if index:
             if char != ",":
                 raise Malformed(f"expected ',' or ']' after element {index}, found {char!r}")
