@@ -70,7 +70,7 @@ def build_run(
             topics.append(topic if j < per_topic - 2 else -1)
     if hostile:
         for k, text in enumerate(HOSTILE):
-            texts[k * 3] = f"{text} {sentinel(k * 3)}"
+            texts[k * 3] = f"{sentinel(k * 3)} {text}"
     n = len(texts)
     ids = [f"p{i:05d}" for i in range(n)]
     dup_of = [None] * n
@@ -182,32 +182,49 @@ def build_run(
             )
         )
     if "select" in artifacts:
-        order = np.argsort(
-            -np.nan_to_num(scores if scores is not None else np.zeros(n), nan=-1), kind="stable"
-        )
-        chosen = [int(i) for i in order if dup_of[i] is None and near[i] is None][:20]
-        bench = path / "benchmark"
-        bench.mkdir(exist_ok=True)
-        pd.DataFrame(
-            {
-                "id": ids,
-                "selected": [i in chosen for i in range(n)],
-                "reason": [
-                    "selected" if i in chosen else "below score threshold" for i in range(n)
-                ],
-            }
-        ).to_parquet(bench / "selection.parquet")
-        with open(bench / "question.jsonl", "w") as handle:
-            for i in chosen:
-                handle.write(
-                    json.dumps(
-                        {
-                            "uid": ids[i],
-                            "category": "arena-hard-v0.1",
-                            "cluster": str(topics[i]),
-                            "prompt": texts[i],
-                        }
-                    )
-                    + "\n"
-                )
+        write_selection(path, ids, texts, topics, scores, dup_of, near)
     return path
+
+
+def write_selection(path, ids, texts, topics, scores, dup_of, near, top: int = 20) -> list[int]:
+    """benchmark/ as the select stage writes it: reasons per candidate, hash-based uids."""
+    n = len(ids)
+    scores = np.zeros(n) if scores is None else scores
+    order = np.argsort(-np.nan_to_num(scores, nan=-1), kind="stable")
+    chosen = [int(i) for i in order if dup_of[i] is None and near[i] is None][:top]
+    reasons = []
+    for i in range(n):
+        if i in chosen:
+            reasons.append("selected")
+        elif dup_of[i] is not None:
+            reasons.append("duplicate")
+        elif near[i] is not None:
+            reasons.append("near_duplicate")
+        else:
+            reasons.append("low_score" if np.isnan(scores[i]) or scores[i] < 5 else "not_needed")
+    bench = path / "benchmark"
+    bench.mkdir(exist_ok=True)
+    uids = [f"{i * 7919:032x}" for i in range(n)]
+    pd.DataFrame(
+        {"id": ids, "uid": uids, "topic": topics, "score": scores, "reason": reasons}
+    ).to_parquet(bench / "selection.parquet")
+    with open(bench / "question.jsonl", "w") as handle:
+        for i in chosen:
+            record = {
+                "uid": uids[i],
+                "category": "arena-hard-v0.1",
+                "cluster": str(topics[i]),
+                "prompt": texts[i],
+            }
+            handle.write(json.dumps(record) + "\n")
+    (bench / "selection.json").write_text(
+        json.dumps(
+            {
+                "questions": len(chosen),
+                "top": top + 5,
+                "reached_top": False,
+                "shortfall": [f"{len(chosen)} prompts pass the filters <b>(score >= 6)</b>"],
+            }
+        )
+    )
+    return chosen

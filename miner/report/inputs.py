@@ -27,6 +27,8 @@ SCORES = "scores.parquet"
 SCORE_SUMMARY = "score_summary.json"
 SELECTION = "benchmark/selection.parquet"
 QUESTIONS = "benchmark/question.jsonl"
+SELECTION_SUMMARY = "benchmark/selection.json"
+SELECTED_REASON = "selected"
 
 # Artifacts the report reads, in pipeline order, with the command that writes each.
 OPTIONAL_ARTIFACTS: dict[str, str] = {
@@ -37,6 +39,7 @@ OPTIONAL_ARTIFACTS: dict[str, str] = {
     SCORE_SUMMARY: "score",
     SELECTION: "select",
     QUESTIONS: "select",
+    SELECTION_SUMMARY: "select",
 }
 REPORT_INPUTS = (PROMPTS, *OPTIONAL_ARTIFACTS)
 
@@ -62,6 +65,7 @@ class ReportInputs:
     judges: list[str] = field(default_factory=list)
     rubrics: list[str] = field(default_factory=list)
     selection_reasons: dict[str, int] | None = None
+    selection_summary: dict[str, Any] | None = None
     n_questions: int | None = None
     present: dict[str, bool] = field(default_factory=dict)
 
@@ -80,7 +84,7 @@ class ReportInputs:
 
 def _read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
     try:
-        schema = pq.read_schema(path)
+        schema = _read_schema(path)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot read Parquet ({exc})") from None
     if columns is not None:
@@ -157,23 +161,32 @@ def _read_topic_info(path: Path) -> dict[str, Any]:
 
 
 def _selected_ids(run: Run, inputs: ReportInputs, prompts_path: Path) -> set[str] | None:
-    """Ids the benchmark took: selection.parquet's kept flag, else question.jsonl ids or text."""
-    selection_path, questions_path = run.file(SELECTION), run.file(QUESTIONS)
+    """Ids the benchmark took.
+
+    From selection.parquet (a boolean `selected`-like column, else `reason == "selected"`),
+    else question.jsonl's uids when they are prompt ids, else its prompt texts.
+    """
+    questions = _read_jsonl(run.file(QUESTIONS)) if inputs.present[QUESTIONS] else None
+    if questions is not None:
+        inputs.n_questions = len(questions)
     if inputs.present[SELECTION]:
-        table = _read_parquet(selection_path)
-        if "reason" in table.column_names:
+        table = _read_parquet(run.file(SELECTION))
+        names = table.column_names
+        if "reason" in names:
             counts = pd.Series(table.column("reason").to_pylist(), dtype=object).value_counts()
             inputs.selection_reasons = {str(k): int(v) for k, v in counts.items()}
-        flag = next((name for name in _SELECTED_FLAGS if name in table.column_names), None)
-        if flag is not None and "id" in table.column_names:
-            kept = table.filter(pc.fill_null(table.column(flag).cast(pa.bool_()), False))
-            ids = {str(value) for value in kept.column("id").to_pylist()}
-            if not inputs.present[QUESTIONS]:
+        flag = next((name for name in _SELECTED_FLAGS if name in names), None)
+        if "id" in names and (flag is not None or "reason" in names):
+            if flag is not None:
+                kept = pc.fill_null(table.column(flag).cast(pa.bool_()), False)
+            else:
+                kept = pc.fill_null(pc.equal(table.column("reason"), SELECTED_REASON), False)
+            ids = {str(value) for value in table.filter(kept).column("id").to_pylist()}
+            if questions is None:
                 inputs.n_questions = len(ids)
             return ids
-    if not inputs.present[QUESTIONS]:
+    if questions is None:
         return None
-    questions = _read_jsonl(questions_path)
     keys = [q.get("uid", q.get("question_id")) for q in questions]
     known = set(inputs.rows["id"])
     if keys and all(str(key) in known for key in keys):
@@ -182,7 +195,8 @@ def _selected_ids(run: Run, inputs: ReportInputs, prompts_path: Path) -> set[str
     for question in questions:
         prompt = question.get("prompt")
         if prompt is None and question.get("turns"):
-            prompt = question["turns"][0].get("content")
+            turn = question["turns"][0]
+            prompt = turn.get("content") if isinstance(turn, dict) else turn
         texts.append(str(prompt))
     column = _read_parquet(prompts_path, ["text"]).column("text")
     mask = pc.fill_null(pc.is_in(column, value_set=pa.array(texts, type=pa.string())), False)
@@ -192,7 +206,7 @@ def _selected_ids(run: Run, inputs: ReportInputs, prompts_path: Path) -> set[str
 def load_inputs(run: Run, *, include_text: bool = True) -> ReportInputs:
     """Read prompts.parquet (required) and every optional artifact that exists, joined by id."""
     prompts_path = run.require(PROMPTS)
-    schema_names = _read_parquet_schema(prompts_path)
+    schema_names = _read_schema(prompts_path).names
     wanted = ["id"] + [name for name in ("dup_of", "near_dup_of") if name in schema_names]
     table = _read_parquet(prompts_path, wanted)
     rows = pd.DataFrame({"id": pd.Series(table.column("id").to_pylist(), dtype=object).astype(str)})
@@ -212,7 +226,7 @@ def load_inputs(run: Run, *, include_text: bool = True) -> ReportInputs:
         inputs.funnel = _read_funnel(run.file(FUNNEL))
     if inputs.present[TOPICS]:
         path = run.file(TOPICS)
-        names = _read_parquet_schema(path)
+        names = _read_schema(path).names
         columns = ["id", "topic"] + [c for c in ("probability", "x", "y") if c in names]
         topics = _read_parquet(path, columns).to_pandas()
         topics["topic"] = topics["topic"].astype("Int64")
@@ -221,7 +235,7 @@ def load_inputs(run: Run, *, include_text: bool = True) -> ReportInputs:
         inputs.topic_info = _read_topic_info(run.file(TOPIC_INFO))
     if inputs.present[SCORES]:
         path = run.file(SCORES)
-        schema = pq.read_schema(path)
+        schema = _read_schema(path)
         inputs.criteria = [
             f.name for f in schema if pa.types.is_boolean(f.type) and f.name not in _SCORE_META
         ]
@@ -238,16 +252,19 @@ def load_inputs(run: Run, *, include_text: bool = True) -> ReportInputs:
         if not isinstance(summary, dict):
             raise InputError(f"{run.file(SCORE_SUMMARY)}: expected a JSON object")
         inputs.score_summary = summary
-    if inputs.present[QUESTIONS]:
-        inputs.n_questions = len(_read_jsonl(run.file(QUESTIONS)))
+    if inputs.present[SELECTION_SUMMARY]:
+        value = _read_json(run.file(SELECTION_SUMMARY))
+        if not isinstance(value, dict):
+            raise InputError(f"{run.file(SELECTION_SUMMARY)}: expected a JSON object")
+        inputs.selection_summary = value
     selected = _selected_ids(run, inputs, prompts_path)
     if selected is not None:
         inputs.rows["selected"] = inputs.rows["id"].isin(selected)
     return inputs
 
 
-def _read_parquet_schema(path: Path) -> list[str]:
+def _read_schema(path: Path) -> pa.Schema:
     try:
-        return pq.read_schema(path).names
+        return pq.read_schema(path)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot read Parquet ({exc})") from None

@@ -198,8 +198,11 @@ def _benchmark(inputs: ReportInputs, topics: list[dict], bins: list[int]) -> dic
         return None
     taken = rows[rows["selected"]]
     n_taken = len(taken)
+    shortfall = (inputs.selection_summary or {}).get("shortfall") or []
     result: dict[str, Any] = {
         "questions": inputs.n_questions,
+        "top": (inputs.selection_summary or {}).get("top"),
+        "shortfall": [str(line) for line in shortfall] if isinstance(shortfall, list) else [],
         "matched_prompts": n_taken,
         "reasons": inputs.selection_reasons,
         "topic_shares": [

@@ -1,0 +1,374 @@
+"""The report stage without a browser: numbers, missing artifacts, escaping, --no-text, CLI."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from miner.cli import main
+from miner.config import load_config
+from miner.report import run_report
+from miner.report.render import script_json
+from miner.run import Run
+from tests.test_report_fixtures import CRITERIA, HOSTILE, build_run, sentinel, write_selection
+
+SCRIPT_DATA = re.compile(r'<script type="application/json" id="miner-data">(.*?)</script>', re.S)
+
+
+def _report(path: Path, **section) -> tuple[str, dict]:
+    config = load_config(overrides={f"report.{k}": v for k, v in section.items()})
+    run_report(Run(path), config, force=True)
+    html = (path / "report" / "index.html").read_text("utf-8")
+    return html, json.loads((path / "report" / "summary.json").read_text("utf-8"))
+
+
+def _embedded(html: str) -> dict:
+    return json.loads(SCRIPT_DATA.search(html).group(1))
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory) -> Path:
+    return build_run(tmp_path_factory.mktemp("report") / "run")
+
+
+def test_numbers_match_the_artifacts(full_run):
+    html, summary = _report(full_run)
+    topics = pd.read_parquet(full_run / "topics.parquet")
+    scores = pd.read_parquet(full_run / "scores.parquet")
+    joined = topics.merge(scores, on="id")
+    questions = (full_run / "benchmark" / "question.jsonl").read_text().splitlines()
+    selection = pd.read_parquet(full_run / "benchmark" / "selection.parquet")
+    taken = set(selection.loc[selection["reason"] == "selected", "id"])
+
+    assert summary["prompts"] == {"total": 180, "exact_duplicates": 1, "near_duplicates": 1}
+    assert summary["missing"] == []
+    steps = [s["step"] for s in summary["funnel"]]
+    assert steps[:4] == ["read", "parsed", "kept: min_chars", "kept: dedup"]
+    assert summary["funnel"][-1] == {"step": "benchmark questions", "count": len(questions)}
+    assert summary["scores"]["scored"] == int(scores["score"].notna().sum())
+    assert summary["scores"]["mean"] == pytest.approx(scores["score"].mean(), abs=1e-4)
+
+    by_topic = {t["topic"]: t for t in summary["topics"]}
+    assert set(by_topic) == set(topics["topic"])
+    assert [t["topic"] for t in summary["topics"]][-1] == -1, "outliers come last"
+    for topic, group in joined.groupby("topic"):
+        entry = by_topic[topic]
+        assert entry["size"] == len(group)
+        assert entry["mean_score"] == pytest.approx(group["score"].mean(), abs=1e-4)
+        assert sum(entry["score_histogram"]) == group["score"].notna().sum()
+        ok = group[group["score"].notna()]
+        for name in CRITERIA:
+            assert entry["criteria"][name] == pytest.approx(ok[name].astype(float).mean(), abs=1e-4)
+        assert entry["selected"] == len(set(group["id"]) & taken)
+    assert by_topic[0]["category_label"] == "category 0"
+    assert summary["categories"][0]["topics"] == [0, 1]
+
+    bench = summary["benchmark"]
+    assert bench["matched_prompts"] == len(taken) == len(questions)
+    assert sum(s["benchmark"] for s in bench["topic_shares"]) == pytest.approx(1.0)
+    assert bench["reasons"]["selected"] == len(taken)
+    assert bench["mean_score"] == pytest.approx(
+        scores.loc[scores["id"].isin(taken), "score"].mean(), abs=1e-4
+    )
+    judge = summary["judge"]
+    assert judge["heuristic"] is True and judge["name"] == "heuristic"
+    assert judge["by_status"] == scores["status"].value_counts().to_dict()
+    assert judge["failed"] == int(scores["score"].isna().sum())
+    assert judge["tokens"] == {"prompt": 12345, "completion": 678}
+
+    assert 'id="heuristic-banner"' in html
+    assert 'id="shortfall"' in html
+    data = _embedded(html)
+    assert len(data["table"]["id"]) == 180
+    assert data["table"]["id"][: len(taken)] and set(data["table"]["id"][: len(taken)]) == taken
+    points = sum(len(trace["x"]) for trace in data["figures"]["map"]["data"])
+    assert points == 180
+
+
+def test_only_prompts_names_what_is_missing(tmp_path):
+    run = build_run(tmp_path / "run", artifacts=())
+    html, summary = _report(run)
+    assert summary["topics"] == [] and summary["judge"] is None and summary["benchmark"] is None
+    assert set(summary["missing"]) == {
+        "funnel.json",
+        "topics.parquet",
+        "topic_info.json",
+        "scores.parquet",
+        "score_summary.json",
+        "benchmark/selection.parquet",
+        "benchmark/question.jsonl",
+        "benchmark/selection.json",
+    }
+    assert 'id="missing-banner"' in html and "miner cluster" in html and "miner score" in html
+    assert 'id="topic-cards"' not in html and 'data-figure="map"' not in html
+    assert summary["funnel"][-1]["step"] == "distinct (no duplicate or near-duplicate)"
+    assert len(_embedded(html)["table"]["id"]) == 180
+
+
+def test_scores_without_summary_still_show_the_judge(tmp_path):
+    run = build_run(tmp_path / "run", artifacts=("topics", "scores"))
+    _, summary = _report(run)
+    assert summary["judge"]["source"] == "scores.parquet"
+    assert summary["judge"]["name"] == "heuristic" and summary["judge"]["heuristic"]
+    assert summary["judge"]["rubric"] == "benchbuilder-v1"
+    assert summary["judge"]["tokens"] is None
+
+
+def test_benchmark_found_by_question_text_without_selection_parquet(tmp_path):
+    run = build_run(tmp_path / "run")
+    expected = pd.read_parquet(run / "benchmark" / "selection.parquet")
+    expected = set(expected.loc[expected["reason"] == "selected", "id"])
+    (run / "benchmark" / "selection.parquet").unlink()
+    _, summary = _report(run)
+    assert summary["benchmark"]["matched_prompts"] == len(expected)
+    assert sum(t.get("selected", 0) for t in summary["topics"]) == len(expected)
+
+
+def test_hostile_text_is_escaped_everywhere(full_run):
+    html, _ = _report(full_run)
+    # Only the page's three script elements: the data block, plotly.js and the page script.
+    assert len(re.findall(r"<script\b", html, re.I)) == 3
+    assert len(re.findall(r"</script", html, re.I)) == 3
+    for raw in ("<img", "<iframe", "<svg onload", 'onerror="', "<!-- <script", "\u2028"):
+        assert raw not in html.replace(plotly_js_of(html), "")
+    data_block = SCRIPT_DATA.search(html).group(1)
+    assert "<" not in data_block and "&" not in data_block
+    text_cells = _embedded(html)["table"]["text"]
+    assert any(HOSTILE[0] in t for t in text_cells), "hostile prompts are kept, as text"
+    assert any("{{ 7*7 }}" in t for t in text_cells), "template syntax is not evaluated"
+    longest = max(len(t) for t in text_cells)
+    assert longest <= load_config()["report"]["text_chars"]
+    assert "&lt;script&gt;window.__pwned = 10&lt;/script&gt;" in html, "topic label escaped"
+
+
+def plotly_js_of(html: str) -> str:
+    """The inline plotly.js (its own source legitimately holds markup strings)."""
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    return max(scripts, key=len)
+
+
+def test_csp_allows_exactly_the_inline_scripts(full_run):
+    html, _ = _report(full_run)
+    found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    policy = unescape(found.group(1))
+    assert "default-src 'none'" in policy and "connect-src" not in policy
+    for source in re.findall(r"<script>(.*?)</script>", html, re.S):
+        digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
+    assert policy.count("sha256-") == 2
+
+
+class _Tags(HTMLParser):
+    """Every element and attribute of a page, as the browser's tokenizer would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attributes += [(tag, name, value or "") for name, value in attrs]
+
+
+def test_page_has_only_its_own_elements_and_no_links_out(full_run):
+    html, _ = _report(full_run)
+    parser = _Tags()
+    parser.feed(html)
+    assert not parser.tags & {"img", "iframe", "svg", "link", "object", "embed", "base", "form"}
+    assert all(not name.startswith("on") for _, name, _ in parser.attributes)
+    for tag, name, value in parser.attributes:
+        assert "://" not in value and "javascript:" not in value.lower(), (tag, name, value)
+        if tag == "script":
+            assert (name, value) in {("type", "application/json"), ("id", "miner-data")}
+
+
+def test_script_json_cannot_close_its_element():
+    value = {"t": "</script><!-- <script>\u2028&amp;", "n": [1, None]}
+    encoded = script_json(value)
+    assert "<" not in encoded and ">" not in encoded and "&" not in encoded
+    assert "\u2028" not in encoded
+    assert json.loads(encoded) == value
+
+
+def test_no_text_leaves_every_prompt_out(tmp_path):
+    run = build_run(tmp_path / "run")
+    with_text, _ = _report(run)
+    words = [sentinel(i) for i in range(180)]
+    assert sum(w in with_text for w in words) == 180
+    html, summary = _report(run, include_text=False)
+    assert not [w for w in words if w in html]
+    assert not [w for w in words if w in json.dumps(summary)]
+    assert "window.__pwned = 1;" not in html
+    assert summary["include_text"] is False
+    assert "text" not in _embedded(html)["table"]
+
+
+def test_summary_json_holds_no_prompt_text(full_run):
+    _, summary = _report(full_run)
+    blob = json.dumps(summary)
+    assert not [i for i in range(180) if sentinel(i) in blob]
+
+
+def test_stage_skips_when_fresh_and_reruns_on_change(tmp_path):
+    run = build_run(tmp_path / "run", hostile=False)
+    config = load_config()
+    assert not run_report(Run(run), config).skipped
+    assert run_report(Run(run), config).skipped
+    assert not run_report(Run(run), load_config(overrides={"report.map_points": 50})).skipped
+    (run / "score_summary.json").write_text(json.dumps({"judge": "gpt-4o-mini", "cost_usd": 1.5}))
+    outcome = run_report(Run(run), load_config(overrides={"report.map_points": 50}))
+    assert not outcome.skipped
+    summary = json.loads((run / "report" / "summary.json").read_text())
+    assert summary["judge"]["name"] == "gpt-4o-mini" and summary["judge"]["cost"] == 1.5
+    assert summary["judge"]["heuristic"] is False
+
+
+def test_map_and_table_are_capped_and_seeded(tmp_path):
+    run = build_run(tmp_path / "run", hostile=False)
+    html, _ = _report(run, map_points=40, table_rows=25)
+    data = _embedded(html)
+    assert sum(len(t["x"]) for t in data["figures"]["map"]["data"]) == 40
+    assert len(data["table"]["id"]) == 25
+    assert all(data["table"]["selected"][:20]), "benchmark questions come first"
+    again = _embedded(_report(run, map_points=40, table_rows=25)[0])
+    assert again == data
+    other = _embedded(_report(run, map_points=40, table_rows=25, seed=1)[0])
+    assert other["table"]["id"] != data["table"]["id"]
+
+
+def test_cli_json_no_text_and_help(tmp_path):
+    run = build_run(tmp_path / "run")
+    runner = CliRunner()
+    result = runner.invoke(main, ["report", "--run", str(run), "--json", "--no-text"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert printed == json.loads((run / "report" / "summary.json").read_text())
+    assert printed["include_text"] is False
+    assert sentinel(3) not in (run / "report" / "index.html").read_text()
+    result = runner.invoke(main, ["report", "--run", str(run)])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == str(run / "report" / "index.html")
+    assert sentinel(3) in (run / "report" / "index.html").read_text()
+    help_text = runner.invoke(main, ["report", "--help"]).output
+    for option in ("--no-text", "--json", "--map-points", "--table-rows", "--screenshot", "--run"):
+        assert option in help_text
+
+
+@pytest.mark.parametrize(
+    ("artifact", "content", "message"),
+    [
+        ("topic_info.json", "{not json", "topic_info.json: line 1: invalid JSON"),
+        ("funnel.json", '[{"step": "read"}]', "funnel.json: entry 1: expected {step, count}"),
+        (
+            "benchmark/question.jsonl",
+            '{"uid": "a"}\n{oops\n',
+            "question.jsonl: line 2: invalid JSON",
+        ),
+        ("scores.parquet", "not parquet", "scores.parquet: cannot read Parquet"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, artifact, content, message):
+    run = build_run(tmp_path / "run", hostile=False)
+    (run / artifact).write_text(content)
+    result = CliRunner().invoke(main, ["report", "--run", str(run)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and message in lines[-1], result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_prompts_and_duplicate_ids(tmp_path):
+    result = CliRunner().invoke(main, ["report", "--run", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "run `miner ingest" in result.stderr
+    run = build_run(tmp_path / "run", hostile=False, artifacts=("topics",))
+    topics = pd.read_parquet(run / "topics.parquet")
+    pd.concat([topics, topics.head(1)]).to_parquet(run / "topics.parquet")
+    result = CliRunner().invoke(main, ["report", "--run", str(run)])
+    assert (
+        result.exit_code == 1
+        and "topics.parquet: id 'p00000' appears more than once" in result.stderr
+    )
+
+
+def test_large_run_stays_small(tmp_path):
+    """200k prompts, 300 topics: the page stays far under 20 MB because its samples are capped."""
+    n, n_topics = 200_000, 300
+    rng = np.random.default_rng(0)
+    ids = pa.array([f"p{i:07d}" for i in range(n)])
+    base = "Explain how to configure the build so that tests run offline and fast " * 5
+    texts = pa.array([f"{i} {base}" for i in range(n)])
+    run = tmp_path / "big"
+    run.mkdir()
+    nulls = pa.nulls(n, pa.string())
+    pq.write_table(
+        pa.table({"id": ids, "text": texts, "dup_of": nulls, "near_dup_of": nulls}),
+        run / "prompts.parquet",
+    )
+    topic = rng.integers(-1, n_topics, n)
+    xy = rng.normal(size=(n, 2)).astype("float32")
+    pq.write_table(
+        pa.table(
+            {
+                "id": ids,
+                "topic": topic,
+                "probability": rng.uniform(size=n),
+                "x": xy[:, 0],
+                "y": xy[:, 1],
+            }
+        ),
+        run / "topics.parquet",
+    )
+    info = {
+        "topics": [
+            {
+                "topic": t,
+                "label": f"topic words {t} " * 3,
+                "keywords": ["alpha", "beta"],
+                "representative_ids": [],
+            }
+            for t in range(n_topics)
+        ],
+        "categories": [],
+    }
+    (run / "topic_info.json").write_text(json.dumps(info))
+    score = rng.integers(0, 8, n).astype(float)
+    crit = {name: rng.uniform(size=n) < 0.5 for name in CRITERIA}
+    pq.write_table(
+        pa.table(
+            {
+                "id": ids,
+                "judge": pa.array(["heuristic"] * n),
+                **crit,
+                "score": score,
+                "status": pa.array(["ok"] * n),
+            }
+        ),
+        run / "scores.parquet",
+    )
+    id_list = ids.to_pylist()
+    write_selection(
+        run, id_list, texts.to_pylist(), topic.tolist(), score, [None] * n, [None] * n, top=500
+    )
+    html, summary = _report(run)
+    size = len(html.encode())
+    assert size < 20_000_000, f"{size / 1e6:.1f} MB"
+    data = _embedded(html)
+    config = load_config()["report"]
+    assert sum(len(t["x"]) for t in data["figures"]["map"]["data"]) == config["map_points"]
+    assert len(data["table"]["id"]) == config["table_rows"]
+    assert summary["prompts"]["total"] == n and len(summary["topics"]) == n_topics + 1
+    shutil.rmtree(run)
