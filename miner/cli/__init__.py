@@ -15,7 +15,7 @@ from miner import __version__
 from miner.errors import MinerError
 
 # One module per command (or command group); each defines a click command named like it.
-COMMAND_MODULES: tuple[str, ...] = ("ingest", "report", "select")
+COMMAND_MODULES: tuple[str, ...] = ("ingest", "embed", "index", "search", "report", "select", "score", "estimate", "judges")
 
 
 class MinerGroup(click.Group):

@@ -1,0 +1,101 @@
+"""`miner score --run DIR --judge NAME`: rate every prompt with an LLM judge's rubric."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from miner.cli.options import json_option, open_run, print_json, run_options
+
+
+def describe_summary(summary: dict[str, Any]) -> list[str]:
+    """The score summary as a few lines for people."""
+    lines = [f"score: judge {summary['judge']}, rubric {summary['rubric']}"]
+    if summary.get("note"):
+        lines.append(f"  note: {summary['note']}")
+    lines.append(
+        f"  {summary['rows']} prompt rows, {summary['distinct_prompts']} distinct texts; "
+        f"scored {summary['scored']} (from cache {summary['cached']}, "
+        f"called {summary['called']})"
+    )
+    failed = summary.get("failed") or {}
+    if failed:
+        lines.append("  failed: " + ", ".join(f"{k} {v}" for k, v in failed.items()))
+    cascade = summary.get("cascade")
+    if cascade:
+        lines.append(f"  cascade: {cascade['passed']} of {cascade['of']} scored >= "
+                     f"{cascade['min_score']:g} and were re-scored by {cascade['then']}")
+    tokens = summary.get("tokens") or {}
+    cost = summary.get("cost_usd")
+    cost_text = "no price in config" if cost is None else f"${cost:.4f}"
+    lines.append(f"  tokens: {tokens.get('prompt', 0)} in, {tokens.get('completion', 0)} out; "
+                 f"cost {cost_text}")
+    return lines
+
+
+@click.command("score")
+@click.option("--judge", default=None, metavar="NAME",
+              help="Judge: a name under `judges:` in config, any model name (served at "
+                   "$OPENAI_BASE_URL, key $OPENAI_API_KEY), `heuristic` (offline) or `auto`. "
+                   "Default: score.judge (auto: heuristic unless an endpoint is in the "
+                   "environment).")
+@click.option("--rubric", default=None, metavar="NAME|FILE",
+              help="Rubric: benchbuilder-v1 (default), difficulty-1to10, or the path of your "
+                   "own rubric YAML file.")
+@click.option("--then", "then", default=None, metavar="STRONG",
+              help="Cascade: re-score with this judge the prompts the first judge scored at "
+                   "--min-score or above.")
+@click.option("--min-score", type=float, default=None, metavar="K",
+              help="Cascade threshold for --then.")
+@click.option("--export-batch", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE",
+              help="Write the requests not yet answered as OpenAI Batch API JSONL (custom_id = "
+                   "cache key; `vllm run-batch` reads it too) and stop, calling nothing.")
+@click.option("--import-batch", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE",
+              help="Load Batch API results into the cache, then write scores from the cache "
+                   "alone (prompts still unanswered get status `missing`; nothing is called).")
+@run_options
+@json_option
+def score(
+    judge: str | None, rubric: str | None, then: str | None, min_score: float | None,
+    export_batch: Path | None, import_batch: Path | None, run_dir: Path,
+    config_file: Path | None, force: bool, as_json: bool,
+) -> None:
+    """Score each distinct prompt's difficulty with a judge and a rubric.
+
+    Writes scores.parquet (id, judge, rubric, one column per criterion, score, status) and
+    score_summary.json (scored, cached, failed by status, tokens, cost). Answers are cached
+    in judge.sqlite as they arrive: a rerun calls nothing already answered, and a killed
+    run resumes where it stopped.
+    """
+    from miner.judge import export_batch as write_batch
+    from miner.judge import import_batch as read_batch
+    from miner.judge import run_score
+    from miner.judge.score import SUMMARY
+
+    overrides = {"score.judge": judge, "score.rubric": rubric, "score.then": then,
+                 "score.min_score": min_score}
+    run, config = open_run(run_dir, config_file, overrides)
+    if export_batch is not None:
+        count = write_batch(run, config, export_batch)
+        click.echo(f"wrote {count} requests to {export_batch}", err=True)
+        if as_json:
+            print_json({"exported": count, "file": str(export_batch)})
+        return
+    cache_only = False
+    if import_batch is not None:
+        counts = read_batch(run, config, import_batch)
+        click.echo(f"imported {counts['imported']} answers from {import_batch} "
+                   f"({counts['failed']} failed, {counts['unknown']} not of this run)", err=True)
+        cache_only = force = True
+    run_score(run, config, force=force, cache_only=cache_only)
+    summary = json.loads(run.file(SUMMARY).read_text("utf-8"))
+    if as_json:
+        print_json(summary)
+    else:
+        for line in describe_summary(summary):
+            click.echo(line)

@@ -1,0 +1,133 @@
+"""OpenAI Batch API files: export the requests still to be answered, import the answers.
+
+The exported JSONL (one `{"custom_id", "method", "url", "body"}` per line, `custom_id` =
+the cache key) is what the OpenAI Batch API and `vllm run-batch` read. Their output lines
+(`{"custom_id", "response": {"status_code", "body"}, "error"}`) are parsed with the rubric
+and stored in the cache, so the next `miner score` answers from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from miner.config import Config
+from miner.errors import ConfigError, InputError
+from miner.judge.parse import parse_answer
+from miner.judge.resolve import Judge
+from miner.judge.rubric import load_rubric
+from miner.judge.score import CACHE, load_items, resolve_judges
+from miner.judge.verdicts import build_requests
+from miner.llm import CachedAnswer, ChatRequest, LLMCache
+from miner.run import Run, atomic_path
+
+CHAT_URL = "/v1/chat/completions"
+
+
+def _requests(run: Run, config: Config, judges: list[Judge]) -> list[tuple[Judge, ChatRequest]]:
+    score = config["score"]
+    rubric = load_rubric(score["rubric"])
+    _, items = load_items(run, score["max_prompt_chars"])
+    pairs = []
+    for judge in judges:
+        if judge.spec is None:
+            continue
+        pairs.extend((judge, r) for r in build_requests(judge, rubric, items,
+                                                        score["max_prompt_chars"]))
+    return pairs
+
+
+def export_batch(run: Run, config: Config, path: Path) -> int:
+    """Write the first judge's uncached requests as Batch API JSONL; return how many."""
+    judge = resolve_judges(config)[0]
+    if judge.spec is None:
+        raise ConfigError("--export-batch needs an LLM judge (--judge NAME); the heuristic "
+                          "judge runs offline")
+    pairs = _requests(run, config, [judge])
+    with LLMCache(run.file(CACHE)) as cache:
+        cached = cache.get_many(r.key for _, r in pairs)
+    count = 0
+    with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8") as out:
+        for _, request in pairs:
+            if request.key in cached:
+                continue
+            body: dict[str, Any] = {
+                "model": judge.spec.model,
+                "messages": request.messages,
+                "temperature": judge.spec.temperature,
+                "max_tokens": judge.spec.max_tokens,
+            }
+            if request.response_format is not None:
+                body["response_format"] = request.response_format
+            line = {"custom_id": request.key, "method": "POST", "url": CHAT_URL, "body": body}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def _answer(record: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """(content or None, usage) from one batch output record."""
+    response = record.get("response") or {}
+    if record.get("error") or response.get("status_code") != 200:
+        return None, {}
+    body = response.get("body") or {}
+    choices = body.get("choices") or []
+    if not choices or not isinstance(choices[0], dict):
+        return None, {}
+    content = (choices[0].get("message") or {}).get("content")
+    return (content if isinstance(content, str) else None), body.get("usage") or {}
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a batch output file; a bad line is an error naming its number."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read batch results ({exc.strerror or exc})") from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: line {number}: not JSON ({exc.msg})") from None
+            if not isinstance(record, dict) or not isinstance(record.get("custom_id"), str):
+                raise InputError(f"{path}: line {number}: no custom_id")
+            yield record
+
+
+def import_batch(run: Run, config: Config, path: Path) -> dict[str, int]:
+    """Load Batch API results into the cache; count imported, failed and unknown lines.
+
+    A line whose `custom_id` is no request of this run (another run, another rubric) is
+    counted as unknown and skipped; a line that is not JSON is an error naming its number.
+    """
+    rubric = load_rubric(config["score"]["rubric"])
+    by_key = {r.key: (j, r) for j, r in _requests(run, config, resolve_judges(config))}
+    counts = {"imported": 0, "failed": 0, "unknown": 0}
+    answers: list[CachedAnswer] = []
+    for record in _records(Path(path)):
+        found = by_key.get(record["custom_id"])
+        if found is None:
+            counts["unknown"] += 1
+            continue
+        judge, request = found
+        content, usage = _answer(record)
+        if content is None:
+            counts["failed"] += 1
+            continue
+        status, parsed = parse_answer(content, rubric, request.context)
+        answers.append(CachedAnswer(
+            key=request.key, model=judge.model, namespace=request.namespace,
+            item=request.item, params=request.params, content=content, status=status,
+            parsed=parsed, prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0), latency_s=None,
+            origin="batch",
+        ))
+        counts["imported"] += 1
+    with LLMCache(run.file(CACHE)) as cache:
+        cache.put_many(answers)
+    return counts

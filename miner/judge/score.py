@@ -1,0 +1,248 @@
+"""The score stage: judge every distinct prompt, write `scores.parquet` and a summary.
+
+Prompt texts come from `prompts.parquet`. Rows sharing a `hash` (and rows whose `dup_of` is
+set, which take their original's hash) are judged once and share the verdict. With a cascade
+(`score.then` and `score.min_score`) the first judge scores everything and the second
+re-scores only the prompts the first scored at `min_score` or above; each row names the
+judge whose verdict it carries.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from miner.config import Config
+from miner.console import info
+from miner.errors import ConfigError
+from miner.judge.parse import OK, PARSE_FAILURES, score_of
+from miner.judge.resolve import Judge, resolve_judge
+from miner.judge.rubric import Rubric, load_rubric
+from miner.judge.verdicts import MISSING, Item, PassStats, Verdict, judge_items
+from miner.llm import LLMCache
+from miner.run import Run, StageOutcome, atomic_path, write_json
+
+PROMPTS = "prompts.parquet"
+SCORES = "scores.parquet"
+SUMMARY = "score_summary.json"
+CACHE = "judge.sqlite"
+RETRYABLE = ("error", MISSING)
+
+
+def load_items(run: Run, max_chars: int) -> tuple[Any, list[Item]]:
+    """The prompts table (with `judge_hash`, the hash each row is judged under) and the
+    distinct items to judge, in first-seen order, texts cut at `max_chars`."""
+    import pandas as pd
+
+    path = run.require(PROMPTS)
+    frame = pd.read_parquet(path, columns=None)
+    for column in ("id", "text", "hash"):
+        if column not in frame.columns:
+            raise ConfigError(f"{path}: column '{column}' is missing (rerun `miner ingest`)")
+    hash_of = dict(zip(frame["id"], frame["hash"], strict=True))
+    if "dup_of" in frame.columns:
+        frame["judge_hash"] = [
+            hash_of.get(dup, own) if isinstance(dup, str) and dup else own
+            for own, dup in zip(frame["hash"], frame["dup_of"], strict=True)
+        ]
+    else:
+        frame["judge_hash"] = frame["hash"]
+    items: dict[str, Item] = {}
+    for judge_hash, own_hash, text in zip(frame["judge_hash"], frame["hash"], frame["text"],
+                                          strict=True):
+        if judge_hash in items or judge_hash != own_hash:
+            continue
+        text = "" if text is None else str(text)
+        items[judge_hash] = Item(judge_hash, text[:max_chars], len(text) > max_chars)
+    # a dup whose original row is absent: judge its own text under the original's hash
+    for judge_hash, text in zip(frame["judge_hash"], frame["text"], strict=True):
+        if judge_hash not in items:
+            text = "" if text is None else str(text)
+            items[judge_hash] = Item(judge_hash, text[:max_chars], len(text) > max_chars)
+    return frame, list(items.values())
+
+
+def price_of(config: Mapping[str, Any], model: str) -> dict[str, float] | None:
+    """The `prices.<model>` entry ({input, output} USD per million tokens), or None."""
+    entry = (config.get("prices") or {}).get(model)
+    if entry is None:
+        return None
+    if (not isinstance(entry, Mapping) or set(entry) != {"input", "output"}
+            or not all(isinstance(v, (int, float)) and v >= 0 for v in entry.values())):
+        raise ConfigError(f"prices.{model}: must be {{input: USD per 1M tokens, output: USD per "
+                          f"1M tokens}}, got {entry!r}")
+    return {"input": float(entry["input"]), "output": float(entry["output"])}
+
+
+def cost_usd(config: Mapping[str, Any], model: str, prompt_tokens: int,
+             completion_tokens: int) -> float | None:
+    """Cost of tokens at the model's price; 0 for no tokens, None when unpriced."""
+    if prompt_tokens == 0 and completion_tokens == 0:
+        return 0.0
+    price = price_of(config, model)
+    if price is None:
+        return None
+    return round((prompt_tokens * price["input"] + completion_tokens * price["output"]) / 1e6, 6)
+
+
+def _pass_summary(config: Mapping[str, Any], judge: Judge, stats: PassStats) -> dict[str, Any]:
+    data = asdict(stats)
+    data["status"] = dict(sorted(stats.status.items()))
+    data["offline"] = judge.offline
+    data["cost_usd"] = cost_usd(config, judge.model, stats.prompt_tokens,
+                                stats.completion_tokens)
+    return data
+
+
+def _score_section(config: Mapping[str, Any]) -> dict[str, Any]:
+    score = dict(config.get("score") or {})
+    then, min_score = score.get("then"), score.get("min_score")
+    if (then is None) != (min_score is None):
+        raise ConfigError("score: a cascade needs both --then JUDGE and --min-score K")
+    if not isinstance(score.get("max_prompt_chars"), int) or score["max_prompt_chars"] < 1:
+        raise ConfigError("score.max_prompt_chars: must be a positive integer")
+    return score
+
+
+def resolve_judges(config: Config) -> list[Judge]:
+    """The judges of this score run: the judge, then the cascade's strong judge if any."""
+    score = _score_section(config)
+    judges = [resolve_judge(config, score.get("judge"))]
+    if score.get("then") is not None:
+        judges.append(resolve_judge(config, score["then"]))
+    return judges
+
+
+def score_frame(
+    frame: Any, rubric: Rubric, verdicts: dict[str, tuple[str, Verdict]]
+) -> Any:
+    """The `scores.parquet` table: one row per prompt row, verdicts joined by judged hash."""
+    import pandas as pd
+
+    rows: dict[str, list[Any]] = {"id": [], "hash": [], "judge": [], "rubric": [], "score": [],
+                                  "status": []}
+    flags: list[list[bool | None]] = [[] for _ in rubric.criteria]
+    for row_id, own_hash, judge_hash in zip(frame["id"], frame["hash"], frame["judge_hash"],
+                                            strict=True):
+        judge_name, verdict = verdicts[judge_hash]
+        ok = verdict.status == OK
+        rows["id"].append(row_id)
+        rows["hash"].append(own_hash)
+        rows["judge"].append(judge_name)
+        rows["rubric"].append(rubric.label)
+        rows["score"].append(score_of(verdict.value, rubric) if ok else None)
+        rows["status"].append(verdict.status)
+        for number, column in enumerate(flags, start=1):
+            column.append((number in verdict.value) if ok else None)
+    table = pd.DataFrame({key: rows[key] for key in ("id", "hash", "judge", "rubric")})
+    for name, column in zip(rubric.criteria, flags, strict=True):
+        table[name] = pd.array(column, dtype="boolean")
+    table["score"] = pd.array(rows["score"], dtype="Float64")
+    table["status"] = rows["status"]
+    return table
+
+
+def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str, Any]:
+    """Judge the run's prompts, write `scores.parquet` and `score_summary.json`; return the
+    summary. `cache_only` sends nothing (prompts with no cached answer become `missing`)."""
+    started = time.perf_counter()
+    score = _score_section(config)
+    rubric = load_rubric(score["rubric"])
+    judges = resolve_judges(config)
+    frame, items = load_items(run, score["max_prompt_chars"])
+    with LLMCache(run.file(CACHE)) as cache:
+        first, first_stats = judge_items(judges[0], rubric, items, cache,
+                                         max_chars=score["max_prompt_chars"],
+                                         cache_only=cache_only)
+        final = {h: (judges[0].name, v) for h, v in first.items()}
+        passes = [_pass_summary(config, judges[0], first_stats)]
+        cascade = None
+        if len(judges) == 2:
+            threshold = float(score["min_score"])
+            survivors = [i for i in items if first[i.hash].status == OK
+                         and score_of(first[i.hash].value, rubric) >= threshold]
+            second, second_stats = judge_items(judges[1], rubric, survivors, cache,
+                                               max_chars=score["max_prompt_chars"],
+                                               cache_only=cache_only)
+            final.update({h: (judges[1].name, v) for h, v in second.items()})
+            passes.append(_pass_summary(config, judges[1], second_stats))
+            cascade = {"then": judges[1].name, "min_score": threshold,
+                       "passed": len(survivors), "of": len(items)}
+    table = score_frame(frame, rubric, final)
+    with atomic_path(run.file(SCORES)) as tmp:
+        table.to_parquet(tmp, index=False)
+    statuses = Counter(v.status for _, v in final.values())
+    summary = {
+        "judge": " then ".join(j.name for j in judges),
+        "judges": [j.public() for j in judges],
+        "offline": all(j.offline for j in judges),
+        "note": judges[0].note,
+        "rubric": rubric.label,
+        "rows": len(frame),
+        "distinct_prompts": len(items),
+        "scored": statuses.get(OK, 0),
+        "cached": sum(p["cached"] for p in passes),
+        "called": sum(p["called"] for p in passes),
+        "failed": {s: n for s, n in sorted(statuses.items()) if s != OK},
+        "parse_failures": sum(statuses.get(s, 0) for s in PARSE_FAILURES),
+        "tokens": {"prompt": sum(p["prompt_tokens"] for p in passes),
+                   "completion": sum(p["completion_tokens"] for p in passes)},
+        "cost_usd": _total_cost(passes),
+        "cascade": cascade,
+        "passes": passes,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    write_json(run.file(SUMMARY), summary)
+    return summary
+
+
+def _total_cost(passes: list[dict[str, Any]]) -> float | None:
+    costs = [p["cost_usd"] for p in passes]
+    return None if any(c is None for c in costs) else round(sum(costs), 6)
+
+
+def run_score(run: Run, config: Config, *, force: bool = False,
+              cache_only: bool = False) -> StageOutcome:
+    """The score stage (skipped when prompts, rubric, judges and config are unchanged).
+
+    A previous run that left transport errors or missing answers is redone automatically:
+    its answered prompts come from the cache, so only the failures are sent again.
+    """
+    score = _score_section(config)
+    rubric = load_rubric(score["rubric"])
+    judges = resolve_judges(config)
+    previous = (run.stage_entry("score") or {}).get("counts", {})
+    if previous.get("retryable"):
+        info(f"score: {previous['retryable']} prompts failed or were missing last time; "
+             "retrying them")
+        force = True
+    stage_config = {
+        "score": score,
+        "judges": [j.public() for j in judges],
+        "rubric": {"label": rubric.label, "digest": rubric.digest},
+        "prices": {j.model: price_of(config, j.model) for j in judges},
+        "cache_only": cache_only,
+    }
+    summary: dict[str, Any] = {}
+
+    def body() -> dict[str, Any]:
+        summary.update(score_run(run, config, cache_only=cache_only))
+        return {
+            "judge": summary["judge"], "rubric": summary["rubric"], "rows": summary["rows"],
+            "distinct_prompts": summary["distinct_prompts"], "scored": summary["scored"],
+            "cached": summary["cached"], "called": summary["called"],
+            "failed": summary["failed"], "cost_usd": summary["cost_usd"],
+            "retryable": sum(summary["failed"].get(s, 0) for s in RETRYABLE),
+        }
+
+    return run.run_stage(
+        "score",
+        inputs={PROMPTS: run.digest(PROMPTS)},
+        config=stage_config,
+        outputs=[SCORES, SUMMARY],
+        body=body,
+        force=force,
+    )
