@@ -15,7 +15,10 @@ from miner import __version__
 from miner.errors import MinerError
 
 # One module per command (or command group); each defines a click command named like it.
-COMMAND_MODULES: tuple[str, ...] = ("ingest", "embed", "index", "search", "report", "select", "score", "estimate", "judges")
+COMMAND_MODULES: tuple[str, ...] = (
+    "ingest", "embed", "index", "search", "report", "select", "score", "estimate", "judges",
+    "run", "demo", "cluster", "topics",
+)
 
 
 class MinerGroup(click.Group):

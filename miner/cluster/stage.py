@@ -154,12 +154,10 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
         "n_fitted": len(fit_rows),
         "seed": settings.seed,
         "namer": settings.namer,
-        "outliers": {
-            "count": n_outliers,
-            "found_in_sample": found_outliers,
-            "strategy": settings.outliers,
-            "threshold": settings.outlier_threshold if settings.outliers != "keep" else None,
-        },
+        "outliers": n_outliers,
+        "outliers_in_sample": found_outliers,
+        "outlier_strategy": settings.outliers,
+        "outlier_threshold": settings.outlier_threshold if settings.outliers != "keep" else None,
         "topics": topic_rows,
         "categories": categories,
     })

@@ -1,0 +1,61 @@
+"""`miner cluster --run DIR`: find topics with BERTopic and name them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from miner.cli.options import json_option, open_run, print_json, run_options
+
+
+@click.command("cluster")
+@click.option("--sample", "fit_sample", type=click.IntRange(min=100), default=None,
+              help="Fit BERTopic on at most this many distinct prompts, a seeded sample "
+                   "(default cluster.fit_sample, 100,000); every other prompt is assigned "
+                   "to a topic by its nearest fitted neighbours.")
+@click.option("--min-cluster-size", type=click.IntRange(min=2), default=None,
+              help="Smallest topic, in fitted prompts (default cluster.hdbscan.min_cluster_size, "
+                   "30). Lower it for small runs, raise it for fewer, broader topics.")
+@click.option("--outliers", type=click.Choice(["keep", "embeddings"]), default=None,
+              help="keep: prompts HDBSCAN leaves out stay in topic -1; embeddings (default): "
+                   "move them to the nearest topic when cosine >= cluster.outlier_threshold.")
+@click.option("--namer", type=click.Choice(["keywords", "llm"]), default=None,
+              help="keywords (default): labels from c-TF-IDF keywords, offline; llm: a judge "
+                   "from `judges:` names each topic (answers cached in judge.sqlite).")
+@click.option("--seed", type=int, default=None,
+              help="Seed for UMAP, the fit sample and the namer's examples (default 42).")
+@run_options
+@json_option
+def cluster(
+    fit_sample: int | None, min_cluster_size: int | None, outliers: str | None,
+    namer: str | None, seed: int | None, run_dir: Path, config_file: Path | None, force: bool,
+    as_json: bool,
+) -> None:
+    """Find topics in the run's embeddings and write topics.parquet, topic_info.json and
+    bertopic/ (BERTopic's safetensors save, loadable with BERTopic.load).
+
+    Never re-embeds: it reads embeddings.npy. Duplicates and near-duplicates are left out of
+    the fit but get the topic of the prompt they repeat. The same input and config give the
+    same topics. `miner topics` prints the result.
+    """
+    from miner.cluster import run_cluster
+
+    overrides = {
+        "cluster.fit_sample": fit_sample,
+        "cluster.hdbscan.min_cluster_size": min_cluster_size,
+        "cluster.outliers": outliers,
+        "cluster.namer.kind": namer,
+        "cluster.seed": seed,
+    }
+    run, config = open_run(run_dir, config_file, overrides)
+    outcome = run_cluster(run, config, force=force)
+    counts = outcome.counts
+    if as_json:
+        print_json({"skipped": outcome.skipped, "seconds": outcome.seconds, "counts": counts})
+        return
+    click.echo(
+        f"{run.file('topics.parquet')}: {counts.get('prompts', 0):,} prompts in "
+        f"{counts.get('topics', 0)} topics and {counts.get('categories', 0)} categories "
+        f"(fitted on {counts.get('fitted', 0):,}); {counts.get('outliers', 0):,} outliers"
+    )

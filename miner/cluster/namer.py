@@ -1,0 +1,161 @@
+"""LLM-written topic names: a judge reads a topic's keywords and example prompts and answers
+with a short name (prompt text in prompts/topic-name-v1.yaml; answers cached in judge.sqlite)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from miner.cluster.settings import ClusterSettings
+from miner.config import Config
+from miner.console import info
+from miner.errors import ConfigError
+from miner.resources import resource_dir
+from miner.run import Run, file_digest
+
+PROMPT_FILE = "topic-name-v1.yaml"
+CACHE_FILE = "judge.sqlite"
+_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class NamingPrompt:
+    """The versioned naming prompt: system text, user template, longest accepted name."""
+
+    id: str
+    version: int
+    system: str
+    user: str
+    max_name_chars: int
+    digest: str
+
+    @property
+    def namespace(self) -> str:
+        """Cache namespace: answers to another prompt version are never reused."""
+        return f"{self.id}-v{self.version}"
+
+
+def load_prompt(path: Path | None = None) -> NamingPrompt:
+    """Read the naming prompt file, checking its keys."""
+    import yaml
+
+    path = path or resource_dir("prompts") / PROMPT_FILE
+    data = yaml.safe_load(path.read_text("utf-8"))
+    missing = {"id", "version", "system", "user", "max_name_chars"} - set(data or {})
+    if missing:
+        raise ConfigError(f"{path}: missing keys {', '.join(sorted(missing))}")
+    return NamingPrompt(
+        id=str(data["id"]), version=int(data["version"]), system=str(data["system"]),
+        user=str(data["user"]), max_name_chars=int(data["max_name_chars"]),
+        digest=file_digest(path),
+    )
+
+
+def parse_name(content: str, max_chars: int) -> str | None:
+    """The name in an answer `{"name": "..."}` (optionally in a ```json fence), or None.
+
+    Strict: anything but a JSON object with a non-empty string `name` of at most `max_chars`
+    characters (after removing control characters and collapsing whitespace) is rejected.
+    """
+    text = content.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        return None
+    name = "".join(ch for ch in value["name"] if unicodedata.category(ch)[0] != "C")
+    name = " ".join(name.split()).strip(" \"'.")
+    if not name or len(name) > max_chars or not any(ch.isalnum() for ch in name):
+        return None
+    return name
+
+
+def _example_list(texts: list[str], max_chars: int) -> str:
+    if not texts:
+        return "(none)"
+    return "\n".join(
+        f"{i}. <<<{' '.join(text.split())[:max_chars]}>>>" for i, text in enumerate(texts, 1)
+    )
+
+
+class LLMNamer:
+    """Names topics through one configured judge, with every answer cached."""
+
+    def __init__(self, spec: Any, cache_path: Path, settings: ClusterSettings,
+                 prompt: NamingPrompt) -> None:
+        self.spec = spec
+        self.cache_path = cache_path
+        self.settings = settings
+        self.prompt = prompt
+
+    @classmethod
+    def from_config(cls, run: Run, config: Config, settings: ClusterSettings) -> LLMNamer:
+        """The namer for `cluster.namer.judge` (or the first `judges:` entry)."""
+        from miner.llm import resolve_endpoint
+
+        name = settings.namer_judge or next(iter(config.get("judges") or {}), None)
+        if name is None:
+            raise ConfigError(
+                "config: 'cluster.namer.kind' is llm but no judge is named: add a `judges:` "
+                "entry or set 'cluster.namer.judge'"
+            )
+        return cls(resolve_endpoint(config, name), run.file(CACHE_FILE), settings, load_prompt())
+
+    def fingerprint_parts(self) -> dict[str, Any]:
+        """What changes the names: the judge (never its key) and the prompt file."""
+        public = self.spec.public()
+        return {"judge": {k: public[k] for k in ("model", "temperature", "max_tokens")},
+                "prompt": self.prompt.namespace, "prompt_digest": self.prompt.digest}
+
+    def messages(self, keywords: list[str], central: list[str], random: list[str]) -> list[dict]:
+        """The chat messages asking for one topic's name."""
+        limit = self.settings.namer_max_chars
+        user = self.prompt.user.format(
+            keywords=", ".join(keywords) or "(none)",
+            central=_example_list(central, limit),
+            random=_example_list(random, limit),
+        )
+        return [{"role": "system", "content": self.prompt.system},
+                {"role": "user", "content": user}]
+
+    def name_topics(
+        self, keywords: dict[int, list[str]], examples: dict[int, tuple[list[str], list[str]]]
+    ) -> dict[int, str]:
+        """Names for the topics the judge answered well; the others keep their keyword label."""
+        from miner.llm import ChatRequest, LLMCache, cache_key, complete_many
+
+        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
+        topics = sorted(examples)
+        requests = []
+        for topic in topics:
+            messages = self.messages(keywords[topic], *examples[topic])
+            item = hashlib.sha256(json.dumps(messages).encode()).hexdigest()
+            requests.append(ChatRequest(
+                key=cache_key(self.spec.model, self.prompt.namespace, item, params),
+                messages=messages, namespace=self.prompt.namespace, item=item, params=params,
+                response_format={"type": "json_object"},
+            ))
+        limit = self.prompt.max_name_chars
+
+        def parse(content: str, request: Any) -> tuple[str, Any]:
+            name = parse_name(content, limit)
+            return ("ok", name) if name is not None else ("bad_name", None)
+
+        with LLMCache(self.cache_path) as cache:
+            results = complete_many(self.spec, requests, cache, parse=parse, desc="naming topics")
+        names = {t: r.parsed for t, r in zip(topics, results, strict=True)
+                 if r.status == "ok" and r.parsed}
+        failed = len(topics) - len(names)
+        if failed:
+            info(f"cluster: the judge gave no usable name for {failed} of {len(topics)} topics; "
+                 "they keep their keyword labels")
+        return names
