@@ -34,25 +34,23 @@ def take_screenshot(page: Path, target: Path, *, width: int = 1280, height: int 
     """Save a PNG of the top of `page` (the overview) at `target`."""
     browser = find_browser()
     if browser is None:
-        raise MinerError(
-            f"cannot save {target}: no chromium found on PATH (apt-get install chromium)"
-        )
-    with (
-        tempfile.TemporaryDirectory(prefix="miner-chromium-") as profile,
-        atomic_path(target) as tmp,
-    ):
+        raise MinerError(f"cannot save {target}: no chromium on PATH (apt-get install chromium)")
+    with tempfile.TemporaryDirectory(prefix="miner-chromium-") as scratch:
+        shot = Path(scratch) / "overview.png"  # chromium picks the image format from the suffix
         command = [
             browser,
             *FLAGS,
-            f"--user-data-dir={profile}",
+            f"--user-data-dir={Path(scratch) / 'profile'}",
             f"--window-size={width},{height}",
             "--virtual-time-budget=5000",
-            f"--screenshot={tmp.resolve()}",
+            f"--screenshot={shot}",
             page.resolve().as_uri(),
         ]
         try:
             subprocess.run(command, capture_output=True, timeout=120, check=False)
         except subprocess.TimeoutExpired:
             raise MinerError(f"cannot save {target}: chromium took longer than 120 s") from None
-        if not tmp.exists():
+        if not shot.exists():
             raise MinerError(f"cannot save {target}: chromium wrote no screenshot")
+        with atomic_path(target) as tmp:
+            shutil.move(shot, tmp)

@@ -1,0 +1,215 @@
+"""The report in a real browser: Debian's headless Chromium driven through Playwright.
+
+The page is opened from file:// with every request recorded (and any non-file request
+aborted), then checked: charts drawn, search and filters working, hostile prompts shown as
+text with no injected script running, and an overview screenshot saved in the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from miner.cli import main
+from miner.config import load_config
+from miner.report import run_report
+from miner.report.screenshot import FLAGS, find_browser
+from miner.run import Run
+from tests.test_report_fixtures import HOSTILE, TOPIC_WORDS, build_run, sentinel
+
+CHROMIUM = find_browser()
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (`make chromium` installs Debian's)"
+)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+)
+
+
+class Page:
+    """One browser tab on the report, with everything it asked for and printed."""
+
+    def __init__(self, context, url: str) -> None:
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        context.route("**/*", self._route)
+        self.page = context.new_page()
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def count(self, selector: str) -> int:
+        return self.page.locator(selector).count()
+
+    def rows(self) -> list[list[str]]:
+        return self.page.eval_on_selector_all(
+            "#prompt-table tbody tr",
+            "rows => rows.map(r => Array.from(r.cells, c => c.textContent))",
+        )
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory):
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[flag for flag in FLAGS if flag != "--headless"],
+            viewport={"width": 1280, "height": 1000},
+            offline=True,
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, browser_context):
+    run = build_run(tmp_path_factory.mktemp("browser") / "run")
+    run_report(Run(run), load_config())
+    page = Page(browser_context, (run / "report" / "index.html").resolve().as_uri())
+    yield run, page
+    page.page.close()
+
+
+def test_loads_offline_with_no_request_leaving_the_machine(report):
+    run, page = report
+    assert page.requests == [(run / "report" / "index.html").resolve().as_uri()]
+    assert page.blocked == []
+    assert page.errors == [], "no script error, no blocked resource, no CSP violation"
+
+
+def test_charts_render(report):
+    run, page = report
+    summary = json.loads((run / "report" / "summary.json").read_text())
+    assert page.count(".js-plotly-plot") == 6
+    assert page.count('[data-figure="funnel"] .point') == len(summary["funnel"])
+    assert page.count('[data-figure="categories"] .bars .point') == len(summary["categories"])
+    assert page.count('[data-figure="topics"] .bars .point') == len(TOPIC_WORDS)
+    assert page.count('[data-figure="map"] .scatterlayer .point') == summary["prompts"]["total"]
+    assert page.count('[data-figure="shares"] .bars .point') == 2 * len(TOPIC_WORDS)
+    bins = len(summary["scores"]["bins"])
+    assert page.count('[data-figure="scores"] .bars .point') == 2 * bins
+    cards = page.count("#topic-cards article.topic")
+    assert cards == len(TOPIC_WORDS) + 1
+
+
+def test_search_and_filters(report):
+    run, page = report
+    p = page.page
+    assert len(page.rows()) == 180
+    p.fill("#search", sentinel(61))
+    rows = page.rows()
+    assert len(rows) == 1 and rows[0][0] == "p00061" and sentinel(61) in rows[0][4]
+    p.fill("#search", "pandas dataframe")
+    assert {r[1] for r in page.rows()} <= {"#0 python pandas dataframe", "outliers"}
+    p.fill("#search", "")
+    p.select_option("#filter-topic", "3")
+    rows = page.rows()
+    assert len(rows) == 28 and {r[1] for r in rows} == {"#3 recipe oven flour"}
+    p.select_option("#filter-topic", "")
+    p.fill("#filter-score", "5")
+    rows = page.rows()
+    assert rows and all(float(r[2]) >= 5 for r in rows)
+    p.fill("#filter-score", "")
+    p.select_option("#filter-selected", "yes")
+    rows = page.rows()
+    questions = (run / "benchmark" / "question.jsonl").read_text().splitlines()
+    assert len(rows) == len(questions) and all(r[3] == "taken" for r in rows)
+    p.select_option("#filter-selected", "")
+    assert "180 of 180" in p.inner_text("#match-count")
+
+
+def test_hostile_prompts_render_as_text_and_run_nothing(report):
+    _, page = report
+    p = page.page
+    assert p.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+    assert page.count("img, iframe, object, embed, a[href^='javascript']") == 0
+    outside_charts = "s => !s.closest('.js-plotly-plot') && s.id !== 'js-plotly-tester'"
+    assert (
+        p.evaluate(f"Array.from(document.querySelectorAll('svg')).filter({outside_charts})") == []
+    )
+    assert p.evaluate("document.scripts.length") == 3
+    p.fill("#search", sentinel(0))
+    (row,) = page.rows()
+    assert HOSTILE[0] in row[4], "the <script> prompt shows as its literal characters"
+    p.fill("#search", sentinel(27))
+    (row,) = page.rows()
+    assert row[4].startswith(sentinel(27) + " W") and row[4].endswith("…")
+    p.fill("#search", "")
+    title = p.inner_text("#topic-1 h3")
+    assert title == "#1 <script>window.__pwned = 10</script>"
+    keyword = p.locator("#topic-2 .kw").last.inner_text()
+    assert keyword == '"><img src=x onerror=alert(11)>'
+
+
+def test_map_hover_shows_the_prompt_as_text(report):
+    _, page = report
+    hover = page.page.evaluate(
+        """() => {
+            const div = document.querySelector('[data-figure="map"]');
+            for (let c = 0; c < div.data.length; c++) {
+                const i = div.data[c].hovertext.findIndex(t => t.includes('__pwned = 1;'));
+                if (i >= 0) {
+                    Plotly.Fx.hover(div, [{curveNumber: c, pointNumber: i}]);
+                    return div.querySelector('.hoverlayer').textContent;
+                }
+            }
+            return null;
+        }"""
+    )
+    assert hover is not None and "<script>window.__pwned = 1; alert(1)</script>" in hover
+    assert page.page.evaluate("window.__pwned") is None and page.dialogs == []
+
+
+def test_overview_screenshot_saved_in_the_run(report):
+    run, page = report
+    target = run / "report" / "overview.png"
+    page.page.evaluate("window.scrollTo(0, 0)")
+    page.page.screenshot(path=str(target))
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
+
+
+def test_no_text_page_works_without_text(tmp_path, browser_context):
+    run = build_run(tmp_path / "run")
+    result = CliRunner().invoke(main, ["report", "--run", str(run), "--no-text"])
+    assert result.exit_code == 0, result.output
+    page = Page(browser_context, (run / "report" / "index.html").resolve().as_uri())
+    try:
+        assert page.errors == [] and page.blocked == []
+        assert page.count('[data-figure="map"] .scatterlayer .point') == 180
+        assert sentinel(61) not in page.page.content()
+        page.page.fill("#search", "p00061")
+        assert [r[0] for r in page.rows()] == ["p00061"]
+    finally:
+        page.page.close()
+
+
+def test_cli_screenshot_flag(tmp_path):
+    run = build_run(tmp_path / "run", hostile=False)
+    result = CliRunner().invoke(main, ["report", "--run", str(run), "--screenshot"])
+    assert result.exit_code == 0, result.output
+    shot = run / "report" / "overview.png"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    shutil.rmtree(run)
