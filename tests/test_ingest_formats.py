@@ -88,6 +88,17 @@ def test_alpaca_instruction_joins_its_input():
     assert recognise(record).user_turns == [expected]
 
 
+def test_untrusted_text_is_stored_as_valid_utf8(tmp_path):
+    path = tmp_path / "odd.jsonl"
+    text = f"{PROMPT_A} <script>alert(1)</script> \\ud800 lone surrogate\\u0000 and a NUL"
+    path.write_text('{"prompt": "' + text + '"}\n')   # JSON escapes: a lone surrogate, a NUL
+    run = Run(tmp_path / "run")
+    run_ingest(run, load_config(), [path])
+    stored = pd.read_parquet(run.file("prompts.parquet"))["text"].item()
+    assert stored.startswith(PROMPT_A + " <script>alert(1)</script> ")
+    assert "\ud800" not in stored and "\x00" not in stored and "lone surrogate" in stored
+
+
 def test_text_field_reads_a_named_field(tmp_path):
     path = write_jsonl(tmp_path / "custom.jsonl", [{"body": PROMPT_C, "prompt": "not this one"}])
     config = load_config(None, {"ingest.text_field": "body"})

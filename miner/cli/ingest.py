@@ -18,11 +18,11 @@ from miner.cli.options import json_option, open_run, print_json, run_options
               help="Read this field of each record as the prompt (for schemas not recognised).")
 @click.option("--language", "languages", multiple=True, metavar="CODE",
               help="Keep prompts in this ISO 639-1 language (repeat for more; 'all' keeps "
-                   "every language). Default: en.")
+                   "every language). Config default: en.")
 @click.option("--min-chars", type=int, default=None,
-              help="Drop prompts shorter than this many characters. Default: 33.")
+              help="Drop prompts shorter than this many characters. Config default: 33.")
 @click.option("--max-chars", type=int, default=None,
-              help="Cut prompts longer than this many characters. Default: 10000.")
+              help="Cut prompts longer than this many characters. Config default: 10000.")
 @click.option("--keep-flagged", is_flag=True, default=None,
               help="Keep rows that a moderation field flags (dropped by default).")
 @click.option("--keep-redacted", is_flag=True, default=None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from miner.console import info, progress
 from miner.errors import ConfigError, InputError
@@ -99,7 +100,7 @@ def _on_bad_row(message: str, section: dict, counts: ReadCounts) -> None:
         counts.first_skip = message
 
 
-def read_prompt_texts(sources: list, config: dict) -> list[str]:
+def read_prompt_texts(sources: list[str | Path], config: dict) -> list[str]:
     """Every prompt text in `sources` (any format ingest reads), turn policy applied, no filters.
 
     `sources` are paths, globs, folders or hub ids; `config` is the full effective config.
