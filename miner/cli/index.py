@@ -1,0 +1,43 @@
+"""`miner index --run DIR`: build the FAISS index and mark near-duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from miner.cli.options import json_option, open_run, print_json, run_options
+
+
+@click.command("index")
+@click.option("--kind", type=click.Choice(["auto", "flat", "ivf", "hnsw"]), default=None,
+              help="auto (default): exact search up to index.exact_max vectors (100,000), IVF "
+                   "above; or force flat (exact), ivf or hnsw.")
+@click.option("--threshold", type=click.FloatRange(min=0, max=1, min_open=True), default=None,
+              help="Cosine at or above which two prompts are near-duplicates (default 0.95).")
+@run_options
+@json_option
+def index(
+    kind: str | None, threshold: float | None, run_dir: Path, config_file: Path | None,
+    force: bool, as_json: bool,
+) -> None:
+    """Build index.faiss over the embeddings and mark near_dup_of in prompts.parquet.
+
+    The index holds the distinct prompts (exact duplicates are left out). Near-duplicates
+    are joined into groups; each group keeps its earliest prompt, and the others get
+    near_dup_of = that prompt's id (they stay in prompts.parquet, but are never selected).
+    """
+    from miner.index import run_index
+
+    overrides = {"index.kind": kind, "index.near_dup_threshold": threshold}
+    run, config = open_run(run_dir, config_file, overrides)
+    outcome = run_index(run, config, force=force)
+    counts = outcome.counts
+    if as_json:
+        print_json({"skipped": outcome.skipped, "seconds": outcome.seconds, "counts": counts})
+        return
+    click.echo(
+        f"{run.file('index.faiss')}: {counts.get('vectors', 0):,} prompts, {counts.get('kind')} "
+        f"index; {counts.get('near_dup_marked', 0):,} near-duplicates marked in "
+        f"{counts.get('near_dup_groups', 0):,} groups"
+    )

@@ -1,0 +1,19 @@
+"""Prompt embeddings: the `Embedder` interface, its backends, and the chunked embed stage."""
+
+from miner.embed.base import Embedder
+from miner.embed.stage import (
+    load_embeddings,
+    load_embeddings_info,
+    make_embedder,
+    read_texts,
+    run_embed,
+)
+
+__all__ = [
+    "Embedder",
+    "load_embeddings",
+    "load_embeddings_info",
+    "make_embedder",
+    "read_texts",
+    "run_embed",
+]

