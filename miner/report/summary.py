@@ -110,6 +110,7 @@ def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], co
     has_topic, has_score = "topic" in rows, "score" in rows
     has_selected = "selected" in rows
     groups = dict(tuple(rows.groupby("topic", sort=False))) if has_topic else {}
+    rates = _criteria_rates(inputs) if has_topic and has_score else None
     for entry in entries:
         group = groups.get(entry["topic"], rows.iloc[0:0])
         if has_score:
@@ -117,8 +118,9 @@ def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], co
             entry["scored"] = int(scores.notna().sum())
             entry["mean_score"] = _number(scores.mean()) if entry["scored"] else None
             entry["score_histogram"] = histogram(scores, bins)
+            known = rates is not None and entry["topic"] in rates.index
             entry["criteria"] = {
-                name: _number(group.loc[scores.notna(), name].astype(float).mean())
+                name: _number(rates.at[entry["topic"], name]) if known else None
                 for name in inputs.criteria
             }
         if has_selected:
@@ -128,6 +130,13 @@ def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], co
             entry["selected"] = len(taken)
             entry["selected_ids"] = list(taken["id"][: config["selected_per_topic"]])
         entry["example_ids"] = _examples(entry, group, config["examples_per_topic"])
+
+
+def _criteria_rates(inputs: ReportInputs) -> pd.DataFrame:
+    """Per topic (index), the share of its scored prompts meeting each criterion (columns)."""
+    rows = inputs.rows
+    scored = rows[rows["score"].notna()]
+    return scored[inputs.criteria].astype(float).groupby(scored["topic"]).mean()
 
 
 def _examples(entry: dict, group: pd.DataFrame, limit: int) -> list[str]:
