@@ -8,6 +8,7 @@ one vector per input, all the same width, finite and non-zero.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,10 @@ class APIEmbedder(Embedder):
             self._dim = self._request(["dimension probe"]).shape[1]
         return self._dim
 
+    def label(self) -> str:
+        parts = urlsplit(self.endpoint)
+        return f"API at {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
     def cache_key(self) -> dict[str, Any]:
         return {**super().cache_key(), "dimensions": self.dimensions}
 
@@ -87,6 +92,10 @@ class APIEmbedder(Embedder):
             ) from None
         except openai.APIError as exc:
             raise MinerError(f"embeddings API {self.endpoint}: {_short(str(exc))}") from None
+        except ValueError as exc:  # a 200 reply whose body is not JSON
+            raise MinerError(
+                f"embeddings API {self.endpoint}: reply is not valid JSON ({_short(str(exc))})"
+            ) from None
         return self._check(reply, len(texts))
 
     def _check(self, reply: Any, expected: int) -> np.ndarray:

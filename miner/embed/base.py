@@ -40,6 +40,10 @@ class Embedder(ABC):
         clipped = [clip(text, self.max_chars) for text in texts]
         return normalise(self._encode(clipped, progress))
 
+    def label(self) -> str:
+        """Where and how it runs, for messages ("bf16 on cpu")."""
+        return f"{self.precision} on {self.device}"
+
     def cache_key(self) -> dict[str, Any]:
         """What decides the vectors a text gets: cached vectors are reused only when equal."""
         return {

@@ -95,8 +95,7 @@ def _embed(
     cached = len(first_row) - len(pending)
     info(
         f"embed: {len(texts):,} prompts, {len(first_row):,} distinct texts, {cached:,} cached, "
-        f"{len(pending):,} to embed with {embedder.model_id} ({embedder.precision} on "
-        f"{embedder.device})"
+        f"{len(pending):,} to embed with {embedder.model_id} ({embedder.label()})"
     )
     with progress(total=len(pending), desc="embed", unit="prompt") as bar:
         for start in range(0, len(pending), chunk_rows):
