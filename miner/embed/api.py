@@ -8,8 +8,8 @@ one vector per input, all the same width, finite and non-zero.
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -60,7 +60,8 @@ class APIEmbedder(Embedder):
 
     def label(self) -> str:
         parts = urlsplit(self.endpoint)
-        return f"API at {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        port = f":{parts.port}" if parts.port else ""
+        return f"API at {parts.scheme}://{parts.hostname}{port}"
 
     def cache_key(self) -> dict[str, Any]:
         return {**super().cache_key(), "dimensions": self.dimensions}
