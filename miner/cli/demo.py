@@ -1,0 +1,44 @@
+"""`miner demo`: the whole pipeline offline on a generated conversation log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from miner.cli.options import json_option, print_json
+
+
+@click.command("demo")
+@click.option("--run", "run_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("outputs") / "demo", show_default=True,
+              help="Run folder for the demo's log and artifacts.")
+@click.option("--prompts", type=click.IntRange(min=100), default=3000, show_default=True,
+              help="Conversations in the generated log.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the generated log (the same seed gives the same log).")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Benchmark size. Default: 20 (miner/demo/demo.yaml).")
+@click.option("--force", is_flag=True, help="Redo every stage even when it is up to date.")
+@json_option
+def demo(run_dir: Path, prompts: int, seed: int, top: int | None, force: bool,
+         as_json: bool) -> None:
+    """Mine a benchmark from a generated chat log, offline, in a few minutes.
+
+    \b
+    Generates an LMSYS-Chat-1M shaped log (25 topics, easy to hard prompts, duplicates,
+    other languages, flagged and redacted rows), embeds it with the local MiniLM model,
+    finds topics with BERTopic, scores prompts with the offline heuristic judge, selects the
+    benchmark and writes the HTML report. No network, no API key. Ends by printing where
+    question.jsonl and the report are.
+    """
+    from miner.demo import run_demo
+    from miner.pipeline import summary_lines
+
+    summary = run_demo(run_dir, prompts=prompts, seed=seed, overrides={"select.top": top},
+                       force=force)
+    if as_json:
+        print_json(summary)
+        return
+    for line in summary_lines(summary):
+        click.echo(line)

@@ -1,0 +1,42 @@
+"""`miner run SOURCE... --run DIR`: every stage in order, skipping what is up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from miner.cli.options import json_option, open_run, print_json, run_options
+
+
+@click.command("run")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Benchmark size (select.top). Default: 500.")
+@click.option("--judge", default=None, metavar="NAME",
+              help="Judge for the score stage (score.judge): heuristic, a name under judges:, "
+                   "or a model at $OPENAI_BASE_URL. Default: auto (offline heuristic unless "
+                   "an endpoint is in the environment).")
+@run_options
+@json_option
+def run(sources: tuple[str, ...], top: int | None, judge: str | None, run_dir: Path,
+        config_file: Path | None, force: bool, as_json: bool) -> None:
+    """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
+
+    \b
+    Each stage is skipped when its inputs and config are unchanged (see manifest.json), so
+    running again does no work, and changing only --top reruns only select and report.
+    --force redoes every stage. Ends with a summary: funnel, topics, judge and cost, and
+    where question.jsonl and the report are.
+    """
+    from miner.pipeline import pipeline_summary, run_pipeline, summary_lines
+
+    run_folder, config = open_run(run_dir, config_file,
+                                  {"select.top": top, "score.judge": judge})
+    outcomes = run_pipeline(run_folder, config, list(sources), force=force)
+    summary = pipeline_summary(run_folder, outcomes)
+    if as_json:
+        print_json(summary)
+        return
+    for line in summary_lines(summary):
+        click.echo(line)
