@@ -76,15 +76,20 @@ def _table(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
     return table
 
 
+def _card_ids(summary: dict[str, Any]) -> set[str]:
+    """Ids of every prompt a topic card lists (examples and benchmark questions)."""
+    wanted: set[str] = set()
+    for topic in summary["topics"]:
+        wanted.update(topic.get("example_ids", []), topic.get("selected_ids", []))
+    return wanted
+
+
 def _example_texts(inputs: ReportInputs, summary: dict[str, Any], config: dict[str, Any]) -> dict:
     """Shortened text of every prompt a topic card shows, by id."""
     if not config["include_text"]:
         return {}
-    wanted = set()
-    for topic in summary["topics"]:
-        wanted.update(topic.get("example_ids", []), topic.get("selected_ids", []))
     rows = inputs.rows
-    positions = np.flatnonzero(rows["id"].isin(wanted).to_numpy()).tolist()
+    positions = np.flatnonzero(rows["id"].isin(_card_ids(summary)).to_numpy()).tolist()
     texts = inputs.text_at(positions)
     return {
         rows["id"].iat[p]: shorten(text, config["text_chars"])
@@ -94,10 +99,7 @@ def _example_texts(inputs: ReportInputs, summary: dict[str, Any], config: dict[s
 
 def _row_facts(inputs: ReportInputs, summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Score and selection of every prompt a topic card lists, by id."""
-    wanted = set()
-    for topic in summary["topics"]:
-        wanted.update(topic.get("example_ids", []), topic.get("selected_ids", []))
-    rows = inputs.rows[inputs.rows["id"].isin(wanted)]
+    rows = inputs.rows[inputs.rows["id"].isin(_card_ids(summary))]
     facts = {}
     for record in rows.to_dict("records"):
         score = record.get("score")
