@@ -248,6 +248,8 @@ def test_map_and_table_are_capped_and_seeded(tmp_path):
     assert again == data
     other = _embedded(_report(run, map_points=40, table_rows=25, seed=1)[0])
     assert other["table"]["id"] != data["table"]["id"]
+    html, _ = _report(run, map_points=0)
+    assert "map" not in _embedded(html)["figures"] and "turned off" in html
 
 
 def test_cli_json_no_text_and_help(tmp_path):
