@@ -215,6 +215,15 @@ def test_hub_id_offline_fails_with_one_clear_line(tmp_path, monkeypatch):
     assert "offline" in message
 
 
+def test_hub_id_without_datasets_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    monkeypatch.setitem(sys.modules, "datasets", None)   # makes `import datasets` fail
+    message = ingest_error(tmp_path, "lmsys/lmsys-chat-1m")
+    assert message == ("lmsys/lmsys-chat-1m: reading a hub dataset needs the `datasets` "
+                       "package: pip install 'miner[hub]'")
+
+
 @pytest.mark.parametrize("content", ["", "\n\n", "[]"])
 def test_empty_input_writes_nothing(tmp_path, content):
     path = tmp_path / "empty.json"

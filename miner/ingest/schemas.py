@@ -134,9 +134,11 @@ def _text(value: Any, where: str) -> str:
 
 def _truthy(value: Any) -> bool:
     """True for true booleans and their CSV spellings."""
+    if value is True or value is False or value is None:  # the common case, checked first
+        return value is True
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")
-    return value is True or (isinstance(value, (int, float)) and value == 1)
+    return isinstance(value, (int, float)) and value == 1
 
 
 def _flagged(record: dict[str, Any]) -> bool:
