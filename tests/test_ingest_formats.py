@@ -150,7 +150,7 @@ def test_gzip_is_recognised_by_its_bytes_without_the_suffix(tmp_path):
 
 def test_save_to_disk_folders_dataset_and_dataset_dict(tmp_path):
     records = [{"prompt": text, "id": str(i)} for i, text in enumerate(EXPECTED_TEXTS)]
-    single = save_to_disk(tmp_path / "single", records)
+    single = save_to_disk(tmp_path / "single", lmsys_records())
     assert read_prompt_texts([single], load_config()) == EXPECTED_TEXTS
     both = save_to_disk(tmp_path / "both", records, splits=("train", "test"))
     sources = resolve_sources([str(both)])
