@@ -1,0 +1,95 @@
+"""`--exclude-near FILE`: real ingest readers, the real MiniLM embedder and FAISS."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from miner.cli import main
+from miner.config import load_config
+from miner.embed import make_embedder
+from miner.errors import ConfigError
+from miner.select import run_select
+from tests.test_select import write_run
+
+HAWAII = ("Compose an engaging travel blog post about a recent trip to Hawaii, highlighting "
+          "cultural experiences and must-see attractions.")
+PROMPTS = [
+    ("copy", "Compose an engaging travel blog post about my recent trip to Hawaii, highlighting "
+             "the cultural experiences and the must-see attractions.", 0),
+    ("rust", "Explain how the Rust borrow checker prevents data races, with a code example.", 0),
+    ("sql", "Write an SQL query with a window function ranking customers by monthly revenue.", 1),
+    ("poem", "Write a sonnet about a programmer debugging at night, in iambic pentameter.", 1),
+]
+
+
+@pytest.fixture(scope="module")
+def embedded_run(tmp_path_factory: pytest.TempPathFactory):
+    """A hand-built run whose embeddings come from the real default embedder."""
+    config = load_config()
+    embedder = make_embedder(config["embed"])
+    vectors = embedder.encode([text for _, text, _ in PROMPTS])
+    rows = [{"id": pid, "text": text, "topic": topic, "score": 7}
+            for pid, text, topic in PROMPTS]
+    run = write_run(tmp_path_factory.mktemp("contam") / "run", rows,
+                    {0: "travel_rust", 1: "sql_poem"}, vectors=vectors)
+    run.file("embeddings.json").write_text(json.dumps({"model": embedder.model_id}))
+    bench = run.path.parent / "mt_bench_question.jsonl"
+    bench.write_text("\n".join(json.dumps(q) for q in [
+        {"question_id": 81, "category": "writing",
+         "turns": [HAWAII, "Rewrite your previous response. Start every sentence with A."]},
+        {"question_id": 82, "category": "writing",
+         "turns": ["Draft a professional email seeking your supervisor's feedback on the "
+                   "Quarterly Financial Report you prepared.", "Take a moment to evaluate."]},
+    ]) + "\n")
+    return run, bench
+
+
+def test_prompts_near_an_excluded_benchmark_are_dropped_and_listed(embedded_run) -> None:
+    run, bench = embedded_run
+    config = load_config(None, {"select.top": 10, "select.exclude_near": [str(bench)]})
+    outcome = run_select(run, config)
+    assert outcome.counts["contaminated"] == 1
+    table = pd.read_parquet(run.file("benchmark/selection.parquet")).set_index("id")
+    assert table.loc["copy", "reason"] == "contaminated"
+    assert table.loc["copy", "near_file"] == "mt_bench_question.jsonl"
+    assert table.loc["copy", "near_similarity"] >= 0.9
+    assert "Compose an engaging travel blog post" in table.loc["copy", "detail"]
+    assert set(table.index[table["reason"] == "selected"]) == {"rust", "sql", "poem"}
+    assert (table.drop("copy")["near_similarity"] < 0.5).all()
+    listed = json.loads(run.file("benchmark/selection.json").read_text())["contaminated"]
+    assert [entry["id"] for entry in listed] == ["copy"]
+    # a changed exclusion file makes the stage run again
+    assert run_select(run, config).skipped
+    bench.write_text(bench.read_text() + json.dumps({"question_id": 83, "turns": ["x" * 40]})
+                     + "\n")
+    assert not run_select(run, config).skipped
+
+
+def test_cli_prints_what_was_dropped_and_why(embedded_run) -> None:
+    run, bench = embedded_run
+    result = CliRunner().invoke(main, ["select", "--run", str(run.path), "--top", "10",
+                                       "--exclude-near", str(bench)])
+    assert result.exit_code == 0, result.output
+    assert "dropped 1 prompts near --exclude-near questions:" in result.stdout
+    assert "copy: cosine" in result.stdout and "mt_bench_question.jsonl" in result.stdout
+    missing = CliRunner().invoke(main, ["select", "--run", str(run.path), "--exclude-near",
+                                        str(Path(bench).with_name("nope.jsonl"))])
+    assert missing.exit_code != 0 and "nope.jsonl" in missing.output
+    assert "Traceback" not in missing.output
+
+
+def test_a_different_embedding_model_is_refused(embedded_run, tmp_path: Path) -> None:
+    run, bench = embedded_run
+    recorded = run.file("embeddings.json").read_text()
+    try:
+        run.file("embeddings.json").write_text(json.dumps({"model": "some-other-model"}))
+        config = load_config(None, {"select.exclude_near": [str(bench)]})
+        with pytest.raises(ConfigError, match="same model"):
+            run_select(run, config, force=True)
+    finally:
+        run.file("embeddings.json").write_text(recorded)
