@@ -145,29 +145,31 @@ def near_duplicate_representatives(
     Two rows are linked when one is among the other's `k` nearest with cosine >= `threshold`;
     groups are the connected components. Returns (representative row per row, link count).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     rows = np.asarray(rows, dtype=np.int64)
-    m = len(rows)
-    if m == 0:
+    if len(rows) == 0:
         return rows.copy(), 0
     sims, ids = nearest(index, vectors, k + 1, bar=bar)
     position = {row: i for i, row in enumerate(rows.tolist())}
-    source, target = np.nonzero((sims >= threshold) & (ids >= 0))
-    neighbour = ids[source, target]
-    keep = neighbour != rows[source]
-    source, neighbour = source[keep], neighbour[keep]
-    target_pos = np.array([position.get(row, -1) for row in neighbour.tolist()], dtype=np.int64)
-    valid = target_pos >= 0
-    source, target_pos = source[valid], target_pos[valid]
-    graph = coo_matrix((np.ones(len(source), dtype=np.int8), (source, target_pos)), shape=(m, m))
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    earliest = np.full(labels.max() + 1, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(earliest, labels, rows)
-    pairs = np.sort(np.stack([source, target_pos], axis=1), axis=1)
-    links = len(np.unique(pairs, axis=0)) if len(pairs) else 0
-    return earliest[labels], links
+    source, column = np.nonzero((sims >= threshold) & (ids >= 0))
+    links = set()
+    for a, neighbour in zip(source.tolist(), ids[source, column].tolist(), strict=True):
+        b = position.get(neighbour)
+        if b is not None and b != a:
+            links.add((min(a, b), max(a, b)))
+    # Union-find whose root is always the group's earliest row.
+    parent = list(range(len(rows)))
+    row_of = rows.tolist()
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in sorted(links):
+        first, second = sorted((root(a), root(b)), key=row_of.__getitem__)
+        parent[second] = first
+    return np.array([row_of[root(i)] for i in range(len(rows))], dtype=np.int64), len(links)
 
 
 def prompt_keys(run: Run) -> tuple[list[str], np.ndarray]:
