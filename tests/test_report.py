@@ -46,6 +46,7 @@ def full_run(tmp_path_factory) -> Path:
 
 def test_numbers_match_the_artifacts(full_run):
     html, summary = _report(full_run)
+    prompts = pd.read_parquet(full_run / "prompts.parquet")
     topics = pd.read_parquet(full_run / "topics.parquet")
     scores = pd.read_parquet(full_run / "scores.parquet")
     joined = topics.merge(scores, on="id")
@@ -58,6 +59,11 @@ def test_numbers_match_the_artifacts(full_run):
     steps = [s["step"] for s in summary["funnel"]]
     assert steps[:4] == ["read", "parsed", "kept: min_chars", "kept: dedup"]
     assert summary["funnel"][-1] == {"step": "benchmark questions", "count": len(questions)}
+    counts = [s["count"] for s in summary["funnel"]]
+    assert counts == sorted(counts, reverse=True), "the funnel never widens"
+    distinct = ~prompts["dup_of"].notna() & ~prompts["near_dup_of"].notna()
+    scored_distinct = scores.set_index("id").loc[prompts.loc[distinct, "id"], "score"].notna().sum()
+    assert summary["funnel"][-2] == {"step": "scored (distinct)", "count": int(scored_distinct)}
     assert summary["scores"]["scored"] == int(scores["score"].notna().sum())
     assert summary["scores"]["mean"] == pytest.approx(scores["score"].mean(), abs=1e-4)
 
@@ -114,7 +120,7 @@ def test_only_prompts_names_what_is_missing(tmp_path):
     }
     assert 'id="missing-banner"' in html and "miner cluster" in html and "miner score" in html
     assert 'id="topic-cards"' not in html and 'data-figure="map"' not in html
-    assert summary["funnel"][-1]["step"] == "distinct (no duplicate or near-duplicate)"
+    assert summary["funnel"][-1] == {"step": "no exact or near duplicate", "count": 178}
     assert len(_embedded(html)["table"]["id"]) == 180
 
 

@@ -54,7 +54,7 @@ def funnel_figure(funnel: list[dict[str, Any]]) -> Figure:
                 "type": "funnel",
                 "y": [label(step["step"]) for step in funnel],
                 "x": [step["count"] for step in funnel],
-                "textinfo": "value+percent initial",
+                "texttemplate": "%{value:,} · %{percentInitial:.0%}",
                 "marker": {"color": "#3b6ea5"},
             }
         ],
@@ -100,8 +100,9 @@ def topic_figure(
     for topic in shown:
         groups.setdefault(topic.get("category"), []).append(topic)
     colours = category_colours(categories)
+    rank = {c["category"]: i for i, c in enumerate(categories)}
     data = []
-    for category, members in groups.items():
+    for category, members in sorted(groups.items(), key=lambda g: rank.get(g[0], len(rank))):
         first = members[0]
         name = (
             "no category"

@@ -8,10 +8,10 @@ from typing import Any
 from miner.console import info
 from miner.report.inputs import REPORT_INPUTS, load_inputs
 from miner.report.page import build_page
-from miner.report.render import render_page
+from miner.report.render import TEMPLATES, render_page
 from miner.report.screenshot import take_screenshot
 from miner.report.summary import summarize
-from miner.run import Run, StageOutcome, atomic_path, write_json
+from miner.run import Run, StageOutcome, atomic_path, file_digest, write_json
 
 INDEX = "report/index.html"
 SUMMARY = "report/summary.json"
@@ -19,8 +19,10 @@ SCREENSHOT = "report/overview.png"
 
 
 def _input_digests(run: Run) -> dict[str, str | None]:
-    """Digest of every artifact the report reads; None for those not written yet."""
-    return {name: run.digest(name) if run.has(name) else None for name in REPORT_INPUTS}
+    """Digest of every artifact the report reads (None for those not written yet), and of the
+    templates, so a new page design redraws old reports."""
+    digests = {name: run.digest(name) if run.has(name) else None for name in REPORT_INPUTS}
+    return {**digests, "templates": file_digest(TEMPLATES)}
 
 
 def write_report(run: Run, config: dict[str, Any]) -> dict[str, Any]:

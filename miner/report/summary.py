@@ -230,15 +230,19 @@ def _benchmark(inputs: ReportInputs, topics: list[dict], bins: list[int]) -> dic
     return result
 
 
-def _funnel(inputs: ReportInputs, scores: dict | None) -> list[dict[str, Any]]:
-    """funnel.json's steps, continued through dedup, scoring and selection."""
+def _funnel(inputs: ReportInputs) -> list[dict[str, Any]]:
+    """funnel.json's steps, continued through dedup, scoring and selection.
+
+    After dedup every step counts distinct prompts only, so the funnel never widens.
+    """
     rows = inputs.rows
     steps = list(inputs.funnel or [{"step": "prompts", "count": len(rows)}])
-    distinct = int((~rows["exact_dup"] & ~rows["near_dup"]).sum())
-    if distinct < steps[-1]["count"]:
-        steps.append({"step": "distinct (no duplicate or near-duplicate)", "count": distinct})
-    if scores is not None:
-        steps.append({"step": "scored", "count": scores["scored"]})
+    distinct = ~rows["exact_dup"] & ~rows["near_dup"]
+    if int(distinct.sum()) < steps[-1]["count"]:
+        steps.append({"step": "no exact or near duplicate", "count": int(distinct.sum())})
+    if "score" in rows:
+        scored = int((distinct & rows["score"].notna()).sum())
+        steps.append({"step": "scored (distinct)", "count": scored})
     if inputs.n_questions is not None:
         steps.append({"step": "benchmark questions", "count": inputs.n_questions})
     return steps
@@ -267,7 +271,7 @@ def summarize(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
             "exact_duplicates": int(rows["exact_dup"].sum()),
             "near_duplicates": int((rows["near_dup"] & ~rows["exact_dup"]).sum()),
         },
-        "funnel": _funnel(inputs, scores),
+        "funnel": _funnel(inputs),
         "categories": categories,
         "topics": topics,
         "scores": scores,

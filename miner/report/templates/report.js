@@ -8,7 +8,10 @@
   document.querySelectorAll("[data-figure]").forEach(function (div) {
     var spec = data.figures[div.getAttribute("data-figure")];
     if (!spec) { div.remove(); return; }
-    Plotly.newPlot(div, spec.data, spec.layout, { displaylogo: false, responsive: true });
+    // Only the map gets plotly's toolbar (zoom, pan); the bar charts are read as they are.
+    var toolbar = div.getAttribute("data-figure") === "map";
+    Plotly.newPlot(div, spec.data, spec.layout,
+      { displaylogo: false, responsive: true, displayModeBar: toolbar });
   });
 
   var table = data.table;
