@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from miner.console import info, progress
-from miner.embed import load_embeddings, load_embeddings_info, make_embedder
+from miner.embed import current_embeddings, load_embeddings_info, make_embedder
 from miner.errors import ConfigError, InputError, MinerError
 from miner.run import MANIFEST, Run, StageOutcome, _stat_key, atomic_path, file_digest, write_json
 
@@ -209,12 +209,7 @@ def run_index(run: Run, config: dict[str, Any], *, force: bool = False) -> Stage
 def _index(run: Run, section: dict[str, Any], ids: list[str], distinct: np.ndarray) -> dict:
     import faiss
 
-    vectors = load_embeddings(run)
-    if len(vectors) != len(ids):
-        raise MinerError(
-            f"{run.file('embeddings.npy')} has {len(vectors):,} rows but {run.file(PROMPTS)} has "
-            f"{len(ids):,}: run `miner embed --run {run.path}` again"
-        )
+    vectors = current_embeddings(run)
     chosen = np.ascontiguousarray(vectors[distinct], dtype=np.float32)
     index = build_index(chosen, distinct, section)
     described = describe_index(index)

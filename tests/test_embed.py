@@ -15,10 +15,16 @@ import pytest
 from click.testing import CliRunner
 
 from miner.cli import main
-from miner.embed import load_embeddings, load_embeddings_info, make_embedder, run_embed
+from miner.embed import (
+    current_embeddings,
+    load_embeddings,
+    load_embeddings_info,
+    make_embedder,
+    run_embed,
+)
 from miner.embed.cache import text_hashes
 from miner.embed.local import cpu_supports_bf16, resolve_precision
-from miner.errors import ConfigError, MinerError
+from miner.errors import ConfigError, MinerError, MissingArtifactError
 from miner.run import Run
 from tests.test_embed_fixtures import PROMPTS, CountingEmbedder, config_with, write_prompts
 
@@ -170,6 +176,16 @@ def test_new_rows_after_reingest_are_the_only_ones_embedded(tmp_path, minilm):
         if text in before:
             np.testing.assert_array_equal(vectors[row], before[text])
     assert_same_vectors(vectors[1:2], minilm.encode([new[0]]))
+
+
+def test_embeddings_of_other_texts_are_refused_downstream(tmp_path, minilm):
+    write_prompts(tmp_path, PROMPTS[:3])
+    run = Run(tmp_path)
+    run_embed(run, config_with(), embedder=minilm)
+    assert current_embeddings(run).shape == (3, 384)
+    write_prompts(tmp_path, PROMPTS[3:6])  # a re-ingest of as many, other prompts
+    with pytest.raises(MissingArtifactError, match="made from other prompts.*miner embed"):
+        current_embeddings(run)
 
 
 def test_cli_embed_prints_summary_and_json(tmp_path):

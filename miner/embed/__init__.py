@@ -2,6 +2,7 @@
 
 from miner.embed.base import Embedder
 from miner.embed.stage import (
+    current_embeddings,
     load_embeddings,
     load_embeddings_info,
     make_embedder,
@@ -10,6 +11,7 @@ from miner.embed.stage import (
 )
 
 __all__ = [
+    "current_embeddings",
     "Embedder",
     "load_embeddings",
     "load_embeddings_info",

@@ -14,7 +14,7 @@ import numpy as np
 from miner.console import info, progress
 from miner.embed.base import Embedder
 from miner.embed.cache import VectorCache, text_hashes
-from miner.errors import ConfigError, InputError, MinerError
+from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
 from miner.run import Run, StageOutcome, atomic_path, write_json
 
 PROMPTS = "prompts.parquet"
@@ -51,7 +51,7 @@ def run_embed(
         raise ConfigError(f"embed.chunk_rows must be at least 1; got {chunk_rows}")
     texts = read_texts(run)
     hashes = text_hashes(texts)
-    inputs = {"prompt_texts": hashlib.sha256(hashes.tobytes()).hexdigest()[:16]}
+    inputs = {"prompt_texts": texts_digest(hashes)}
 
     def body() -> dict[str, Any]:
         model = embedder if embedder is not None else make_embedder(section)
@@ -61,6 +61,29 @@ def run_embed(
         "embed", inputs=inputs, config=section, outputs=[EMBEDDINGS, EMBEDDINGS_INFO],
         body=body, force=force,
     )
+
+
+def texts_digest(hashes: np.ndarray) -> str:
+    """Fingerprint of the prompt texts in row order (the embed stage's input)."""
+    return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
+
+
+def current_embeddings(run: Run) -> np.ndarray:
+    """load_embeddings, after checking they were made from the run's current prompt texts."""
+    vectors = load_embeddings(run)
+    texts = read_texts(run)
+    entry = run.stage_entry("embed") or {}
+    made_from = entry.get("inputs", {}).get("prompt_texts")
+    stale = len(vectors) != len(texts) or (
+        made_from is not None and made_from != texts_digest(text_hashes(texts))
+    )
+    if stale:
+        raise MissingArtifactError(
+            f"{run.file(EMBEDDINGS)} was made from other prompts than {run.file(PROMPTS)} "
+            f"({len(vectors):,} vectors, {len(texts):,} prompts): run `miner embed --run "
+            f"{run.path}` again"
+        )
+    return vectors
 
 
 def read_texts(run: Run) -> list[str]:
