@@ -96,6 +96,7 @@ def test_numbers_match_the_artifacts(full_run):
     assert judge["tokens"] == {"prompt": 12345, "completion": 678}
 
     assert 'id="heuristic-banner"' in html
+    assert "offline heuristic judge: &lt;i&gt;no endpoint&lt;/i&gt;" in html
     assert 'id="shortfall"' in html
     data = _embedded(html)
     assert len(data["table"]["id"]) == 180

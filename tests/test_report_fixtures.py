@@ -174,6 +174,7 @@ def build_run(
                 {
                     "judge": "heuristic",
                     "offline": True,
+                    "note": "offline heuristic judge: <i>no endpoint</i>",
                     "rubric": "benchbuilder-v1",
                     "scored": n,
                     "tokens": {"prompt": 12345, "completion": 678},

@@ -92,7 +92,7 @@ def _topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
         keywords = meta.get("keywords") or []
         entries.append(
             {
-                "topic": topic,
+                "topic": int(topic),
                 "label": str(meta.get("label") or default_label),
                 "keywords": [str(k[0] if isinstance(k, (list, tuple)) else k) for k in keywords],
                 "size": size,
@@ -174,6 +174,7 @@ def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
         "name": None if name is None else str(name),
         "rubric": None if rubric is None else str(rubric),
         "heuristic": heuristic,
+        "note": str(summary["note"]) if summary.get("note") else None,
         "scored": scored,
         "failed": (rated - scored) if rated is not None and scored is not None else None,
         "by_status": by_status,
