@@ -72,7 +72,7 @@ def parse_name(content: str, max_chars: int) -> str | None:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         return None
-    name = "".join(ch for ch in value["name"] if unicodedata.category(ch)[0] != "C")
+    name = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value["name"])
     name = " ".join(name.split()).strip(" \"'.")
     if not name or len(name) > max_chars or not any(ch.isalnum() for ch in name):
         return None
