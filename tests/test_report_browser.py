@@ -44,7 +44,7 @@ class Page:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+        self.page.wait_for_selector("body[data-charts=drawn]", state="attached")
 
     def _route(self, route) -> None:
         if route.request.url.startswith("file://"):
