@@ -134,6 +134,22 @@ def test_scores_without_summary_still_show_the_judge(tmp_path):
     assert summary["judge"]["tokens"] is None
 
 
+def test_artifacts_covering_part_of_the_prompts(tmp_path):
+    """Prompts ingested after clustering or scoring have no topic or score yet: still a report."""
+    run = build_run(tmp_path / "run", hostile=False)
+    for name in ("topics.parquet", "scores.parquet"):
+        frame = pd.read_parquet(run / name)
+        frame.iloc[10:].to_parquet(run / name)
+    html, summary = _report(run)
+    assert sum(t["size"] for t in summary["topics"]) == 170
+    assert summary["scores"]["not_judged"] == 10
+    data = _embedded(html)
+    table = zip(data["table"]["id"], data["table"]["topic"], strict=True)
+    unplaced = [i for i, t in table if t is None]
+    assert sorted(unplaced) == [f"p{i:05d}" for i in range(10)]
+    assert sum(len(t["x"]) for t in data["figures"]["map"]["data"]) == 170
+
+
 def test_benchmark_found_by_question_text_without_selection_parquet(tmp_path):
     run = build_run(tmp_path / "run")
     expected = pd.read_parquet(run / "benchmark" / "selection.parquet")

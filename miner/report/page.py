@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from miner.report import figures
 from miner.report.inputs import OPTIONAL_ARTIFACTS, ReportInputs
@@ -51,7 +52,7 @@ def _table(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
         "id": rows["id"].to_numpy()[positions].tolist(),
         "topic": (
             [
-                None if v is None or v != v else int(v)
+                None if pd.isna(v) else int(v)
                 for v in rows["topic"].to_numpy(dtype=object)[positions]
             ]
             if "topic" in rows
@@ -104,7 +105,7 @@ def _row_facts(inputs: ReportInputs, summary: dict[str, Any]) -> dict[str, dict[
     for record in rows.to_dict("records"):
         score = record.get("score")
         facts[record["id"]] = {
-            "score": None if score is None or score != score else round(float(score), 2),
+            "score": None if pd.isna(score) else round(float(score), 2),
             "selected": bool(record.get("selected", False)),
         }
     return facts

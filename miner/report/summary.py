@@ -193,6 +193,7 @@ def _scores(inputs: ReportInputs, bins: list[int]) -> dict[str, Any] | None:
     return {
         "scored": int(scored.sum()),
         "unscored": int((~scored).sum()),
+        "not_judged": int(rows["status"].isna().sum()) if "status" in rows else None,
         "mean": _number(rows["score"].mean()),
         "bins": bins,
         "histogram": histogram(rows["score"], bins),
