@@ -125,6 +125,27 @@ def test_only_prompts_names_what_is_missing(tmp_path):
     assert len(_embedded(html)["table"]["id"]) == 180
 
 
+@pytest.mark.parametrize(
+    "artifacts",
+    [
+        ("scores",),
+        ("select",),
+        ("topics",),
+        ("summary",),
+        ("topics", "select"),
+        ("funnel", "scores"),
+    ],
+)
+def test_any_subset_of_artifacts_renders(tmp_path, artifacts):
+    run = build_run(tmp_path / "run", hostile=False, artifacts=artifacts)
+    html, summary = _report(run)
+    page = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+    assert "None" not in page and "nan" not in page.lower().split()
+    assert ('id="topic-cards"' in page) == ("topics" in artifacts)
+    assert (summary["benchmark"] is not None) == ("select" in artifacts)
+    assert ('id="judge"' in page) == bool({"scores", "summary"} & set(artifacts))
+
+
 def test_scores_without_summary_still_show_the_judge(tmp_path):
     run = build_run(tmp_path / "run", artifacts=("topics", "scores"))
     _, summary = _report(run)

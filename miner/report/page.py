@@ -31,7 +31,7 @@ def _figures(inputs: ReportInputs, summary: dict[str, Any], config: dict[str, An
         specs["scores"] = figures.score_figure(
             scores["bins"],
             scores["histogram"],
-            benchmark.get("score_histogram") if benchmark else None,
+            benchmark["score_histogram"] if benchmark else None,
         )
     return specs
 

@@ -113,6 +113,9 @@ def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], co
     rates = _criteria_rates(inputs) if has_topic and has_score else None
     for entry in entries:
         group = groups.get(entry["topic"], rows.iloc[0:0])
+        # Every key is always there (None or empty when its artifact is missing).
+        entry.update(scored=None, mean_score=None, score_histogram=[], criteria={})
+        entry.update(selected=None, selected_ids=[])
         if has_score:
             scores = group["score"]
             entry["scored"] = int(scores.notna().sum())
@@ -221,14 +224,14 @@ def _benchmark(inputs: ReportInputs, topics: list[dict], bins: list[int]) -> dic
                 "topic": t["topic"],
                 "label": t["label"],
                 "source": t["share"],
-                "benchmark": _share(t.get("selected", 0), n_taken),
+                "benchmark": _share(t["selected"] or 0, n_taken),
             }
             for t in topics
         ],
     }
-    if "score" in rows:
-        result["mean_score"] = _number(taken["score"].mean()) if n_taken else None
-        result["score_histogram"] = histogram(taken["score"], bins)
+    has_scores = "score" in rows and n_taken > 0
+    result["mean_score"] = _number(taken["score"].mean()) if has_scores else None
+    result["score_histogram"] = histogram(taken["score"], bins) if "score" in rows else []
     return result
 
 
