@@ -213,6 +213,7 @@ def test_csp_allows_exactly_the_inline_scripts(full_run):
         digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy
     assert policy.count("sha256-") == 2
+    assert html.count("* plotly.js v") == 1, "plotly.js is embedded once"
 
 
 class _Tags(HTMLParser):
