@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -131,7 +132,12 @@ def test_search_and_filters(report):
     p.fill("#filter-score", "5")
     rows = page.rows()
     assert rows and all(float(r[2]) >= 5 for r in rows)
+    p.fill("#filter-score-max", "5")
+    rows = page.rows()
+    scores = pd.read_parquet(run / "scores.parquet")
+    assert len(rows) == (scores["score"] == 5).sum() and {r[2] for r in rows} == {"5"}
     p.fill("#filter-score", "")
+    p.fill("#filter-score-max", "")
     p.select_option("#filter-selected", "yes")
     rows = page.rows()
     questions = (run / "benchmark" / "question.jsonl").read_text().splitlines()

@@ -33,6 +33,7 @@
   var search = document.getElementById("search");
   var topicSelect = document.getElementById("filter-topic");
   var scoreInput = document.getElementById("filter-score");
+  var scoreMaxInput = document.getElementById("filter-score-max");
   var selectedSelect = document.getElementById("filter-selected");
   var body = document.querySelector("#prompt-table tbody");
   var count = document.getElementById("match-count");
@@ -43,18 +44,24 @@
     topicSelect.appendChild(new Option(pair[0] === -1 ? "outliers" : "#" + pair[0] + " " + pair[1], String(pair[0])));
   });
   if (!table.topic) topicSelect.disabled = true;
-  if (!table.score) scoreInput.disabled = true;
+  if (!table.score) scoreInput.disabled = scoreMaxInput.disabled = true;
   if (!table.selected) selectedSelect.disabled = true;
 
   function matches() {
     var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
     var topic = topicSelect.value === "" ? null : Number(topicSelect.value);
     var minScore = scoreInput.value === "" ? null : Number(scoreInput.value);
+    var maxScore = scoreMaxInput.value === "" ? null : Number(scoreMaxInput.value);
     var sel = selectedSelect.value;
     var out = [];
     for (var i = 0; i < n; i++) {
       if (topic !== null && (!table.topic || table.topic[i] !== topic)) continue;
-      if (minScore !== null && (!table.score || table.score[i] === null || table.score[i] < minScore)) continue;
+      if (minScore !== null || maxScore !== null) {
+        var score = table.score ? table.score[i] : null;
+        if (score === null) continue;
+        if (minScore !== null && score < minScore) continue;
+        if (maxScore !== null && score > maxScore) continue;
+      }
       if (sel && table.selected && table.selected[i] !== (sel === "yes")) continue;
       var hay = haystack[i], ok = true;
       for (var w = 0; w < words.length && ok; w++) ok = hay.indexOf(words[w]) !== -1;
@@ -92,6 +99,7 @@
   search.addEventListener("input", refilter);
   topicSelect.addEventListener("change", refilter);
   scoreInput.addEventListener("input", refilter);
+  scoreMaxInput.addEventListener("input", refilter);
   selectedSelect.addEventListener("change", refilter);
   more.addEventListener("click", function () { shown += PAGE; render(); });
   render();
