@@ -31,6 +31,8 @@ def write_report(run: Run, config: dict[str, Any]) -> dict[str, Any]:
     `config` is the `report` section. Does no fingerprinting: `run_report` wraps it.
     """
     inputs = load_inputs(run, include_text=config["include_text"])
+    found = sum(inputs.present.values())
+    info(f"report: {len(inputs.rows):,} prompts, {found} of {len(inputs.present)} other artifacts")
     summary = summarize(inputs, config)
     context, data = build_page(inputs, summary, config)
     page = render_page(context, data)
