@@ -17,7 +17,7 @@ from typing import Any
 
 from miner.config import Config
 from miner.console import info
-from miner.errors import ConfigError
+from miner.errors import ConfigError, InputError
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
 from miner.judge.resolve import Judge, resolve_judge
 from miner.judge.rubric import Rubric, load_rubric
@@ -36,12 +36,15 @@ def load_items(run: Run, max_chars: int) -> tuple[Any, list[Item]]:
     """The prompts table (with `judge_hash`, the hash each row is judged under) and the
     distinct items to judge, in first-seen order, texts cut at `max_chars`."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
     path = run.require(PROMPTS)
-    frame = pd.read_parquet(path, columns=None)
+    names = pq.read_schema(path).names
     for column in ("id", "text", "hash"):
-        if column not in frame.columns:
-            raise ConfigError(f"{path}: column '{column}' is missing (rerun `miner ingest`)")
+        if column not in names:
+            raise InputError(f"{path}: column '{column}' is missing (rerun `miner ingest`)")
+    wanted = [c for c in ("id", "text", "hash", "dup_of") if c in names]
+    frame = pd.read_parquet(path, columns=wanted)
     hash_of = dict(zip(frame["id"], frame["hash"], strict=True))
     if "dup_of" in frame.columns:
         frame["judge_hash"] = [
@@ -116,38 +119,42 @@ def resolve_judges(config: Config) -> list[Judge]:
     return judges
 
 
-def score_frame(
+def score_table(
     frame: Any, rubric: Rubric, verdicts: dict[str, tuple[str, Verdict]]
 ) -> Any:
-    """The `scores.parquet` table: one row per prompt row, verdicts joined by judged hash."""
-    import pandas as pd
+    """The `scores.parquet` table (pyarrow): one row per prompt row, verdicts joined by the
+    hash each row is judged under."""
+    import pyarrow as pa
 
-    rows: dict[str, list[Any]] = {"id": [], "hash": [], "judge": [], "rubric": [], "score": [],
-                                  "status": []}
+    columns: dict[str, list[Any]] = {"id": [], "hash": [], "judge": [], "rubric": []}
     flags: list[list[bool | None]] = [[] for _ in rubric.criteria]
+    scores: list[float | None] = []
+    statuses: list[str] = []
     for row_id, own_hash, judge_hash in zip(frame["id"], frame["hash"], frame["judge_hash"],
                                             strict=True):
         judge_name, verdict = verdicts[judge_hash]
         ok = verdict.status == OK
-        rows["id"].append(row_id)
-        rows["hash"].append(own_hash)
-        rows["judge"].append(judge_name)
-        rows["rubric"].append(rubric.label)
-        rows["score"].append(score_of(verdict.value, rubric) if ok else None)
-        rows["status"].append(verdict.status)
+        columns["id"].append(str(row_id))
+        columns["hash"].append(str(own_hash))
+        columns["judge"].append(judge_name)
+        columns["rubric"].append(rubric.label)
         for number, column in enumerate(flags, start=1):
             column.append((number in verdict.value) if ok else None)
-    table = pd.DataFrame({key: rows[key] for key in ("id", "hash", "judge", "rubric")})
-    for name, column in zip(rubric.criteria, flags, strict=True):
-        table[name] = pd.array(column, dtype="boolean")
-    table["score"] = pd.array(rows["score"], dtype="Float64")
-    table["status"] = rows["status"]
-    return table
+        scores.append(score_of(verdict.value, rubric) if ok else None)
+        statuses.append(verdict.status)
+    arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
+    for name, values in zip(rubric.criteria, flags, strict=True):
+        arrays[name] = pa.array(values, pa.bool_())
+    arrays["score"] = pa.array(scores, pa.float64())
+    arrays["status"] = pa.array(statuses, pa.string())
+    return pa.table(arrays)
 
 
 def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str, Any]:
     """Judge the run's prompts, write `scores.parquet` and `score_summary.json`; return the
     summary. `cache_only` sends nothing (prompts with no cached answer become `missing`)."""
+    import pyarrow.parquet as pq
+
     started = time.perf_counter()
     score = _score_section(config)
     rubric = load_rubric(score["rubric"])
@@ -171,9 +178,9 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
             passes.append(_pass_summary(config, judges[1], second_stats))
             cascade = {"then": judges[1].name, "min_score": threshold,
                        "passed": len(survivors), "of": len(items)}
-    table = score_frame(frame, rubric, final)
+    table = score_table(frame, rubric, final)
     with atomic_path(run.file(SCORES)) as tmp:
-        table.to_parquet(tmp, index=False)
+        pq.write_table(table, tmp)
     statuses = Counter(v.status for _, v in final.values())
     summary = {
         "judge": " then ".join(j.name for j in judges),
