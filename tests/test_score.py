@@ -66,7 +66,9 @@ def make_run(path, texts, duplicate_of=None):
         rows.append({"id": f"p{copy}", "text": texts[original],
                      "hash": rows[original]["hash"], "dup_of": f"p{original}"})
     path.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_parquet(path / "prompts.parquet", index=False)
+    frame = pd.DataFrame(rows, columns=["id", "text", "hash", "dup_of"]).astype(
+        {"id": str, "text": str, "hash": str})
+    frame.to_parquet(path / "prompts.parquet", index=False)
     return Run(path)
 
 
@@ -337,3 +339,14 @@ def test_killed_run_resumes_without_judging_a_prompt_twice(tmp_path):
     assert len(before) + len(after) - len(texts) <= 4          # at most the in-flight requests
     scores = pd.read_parquet(run.file("scores.parquet"))
     assert (scores["status"] == "ok").all() and (scores["score"] == 3).all()
+
+
+def test_empty_run_writes_a_typed_empty_table(tmp_path):
+    import pyarrow.parquet as pq
+
+    run = make_run(tmp_path / "run", [])
+    outcome = run_score(run, load_config())
+    assert outcome.counts["rows"] == 0 and outcome.counts["scored"] == 0
+    schema = pq.read_schema(run.file("scores.parquet"))
+    assert str(schema.field("id").type) == "string" and str(schema.field("score").type) == "double"
+    assert str(schema.field("creativity").type) == "bool"
