@@ -419,3 +419,12 @@ def test_large_run_stays_small(tmp_path):
     assert len(data["table"]["id"]) == config["table_rows"]
     assert summary["prompts"]["total"] == n and len(summary["topics"]) == n_topics + 1
     shutil.rmtree(run)
+
+
+def test_topics_of_the_wrong_type_is_one_line(tmp_path):
+    run = build_run(tmp_path / "run", hostile=False, artifacts=("topics",))
+    topics = pd.read_parquet(run / "topics.parquet")
+    topics.assign(topic=topics["topic"].astype(str) + "x").to_parquet(run / "topics.parquet")
+    result = CliRunner().invoke(main, ["report", "--run", str(run)])
+    assert result.exit_code == 1
+    assert "topics.parquet: 'topic' must hold integers" in result.stderr.strip().splitlines()[-1]

@@ -203,60 +203,75 @@ def _selected_ids(run: Run, inputs: ReportInputs, prompts_path: Path) -> set[str
     return set(inputs.rows["id"][mask.to_numpy(zero_copy_only=False)])
 
 
+def _read_prompts(path: Path) -> pd.DataFrame:
+    """id plus exact_dup / near_dup flags of every prompt, in file order."""
+    names = _read_schema(path).names
+    table = _read_parquet(path, ["id"] + [n for n in ("dup_of", "near_dup_of") if n in names])
+    rows = pd.DataFrame({"id": pd.Series(table.column("id").to_pylist(), dtype=object).astype(str)})
+    _unique_ids(path, rows["id"])
+    for name, column in (("exact_dup", "dup_of"), ("near_dup", "near_dup_of")):
+        present = column in table.column_names
+        rows[name] = (
+            table.column(column).is_valid().to_numpy(zero_copy_only=False) if present else False
+        )
+    return rows
+
+
+def _read_topics(path: Path) -> pd.DataFrame:
+    names = _read_schema(path).names
+    columns = ["id", "topic"] + [c for c in ("probability", "x", "y") if c in names]
+    topics = _read_parquet(path, columns).to_pandas()
+    try:
+        topics["topic"] = topics["topic"].astype("Int64")
+        for column in columns[2:]:
+            topics[column] = topics[column].astype(float)
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: 'topic' must hold integers and {columns[2:]} numbers") from None
+    return topics
+
+
+def _read_scores(path: Path, inputs: ReportInputs) -> pd.DataFrame:
+    """id, score, status and one column per criterion; judges and rubrics go to `inputs`."""
+    schema = _read_schema(path)
+    inputs.criteria = [
+        f.name for f in schema if pa.types.is_boolean(f.type) and f.name not in _SCORE_META
+    ]
+    columns = ["id", "score"] + [c for c in ("status", "judge", "rubric") if c in schema.names]
+    scores = _read_parquet(path, columns + inputs.criteria).to_pandas()
+    scores["score"] = pd.to_numeric(scores["score"], errors="coerce").astype(float)
+    for name, attr in (("judge", "judges"), ("rubric", "rubrics")):
+        if name in scores:
+            setattr(inputs, attr, sorted(str(v) for v in scores[name].dropna().unique()))
+            scores = scores.drop(columns=name)
+    return scores
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    value = _read_json(path)
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: expected a JSON object")
+    return value
+
+
 def load_inputs(run: Run, *, include_text: bool = True) -> ReportInputs:
     """Read prompts.parquet (required) and every optional artifact that exists, joined by id."""
     prompts_path = run.require(PROMPTS)
-    schema_names = _read_schema(prompts_path).names
-    wanted = ["id"] + [name for name in ("dup_of", "near_dup_of") if name in schema_names]
-    table = _read_parquet(prompts_path, wanted)
-    rows = pd.DataFrame({"id": pd.Series(table.column("id").to_pylist(), dtype=object).astype(str)})
-    _unique_ids(prompts_path, rows["id"])
-    for name, column in (("exact_dup", "dup_of"), ("near_dup", "near_dup_of")):
-        if column in table.column_names:
-            rows[name] = table.column(column).is_valid().to_numpy(zero_copy_only=False)
-        else:
-            rows[name] = False
-    texts = None
-    if include_text:
-        texts = _read_parquet(prompts_path, ["text"]).column("text")
-    inputs = ReportInputs(rows=rows, texts=texts)
+    texts = _read_parquet(prompts_path, ["text"]).column("text") if include_text else None
+    inputs = ReportInputs(rows=_read_prompts(prompts_path), texts=texts)
     inputs.present = {name: run.file(name).exists() for name in OPTIONAL_ARTIFACTS}
-
     if inputs.present[FUNNEL]:
         inputs.funnel = _read_funnel(run.file(FUNNEL))
     if inputs.present[TOPICS]:
-        path = run.file(TOPICS)
-        names = _read_schema(path).names
-        columns = ["id", "topic"] + [c for c in ("probability", "x", "y") if c in names]
-        topics = _read_parquet(path, columns).to_pandas()
-        topics["topic"] = topics["topic"].astype("Int64")
-        inputs.rows = _join(inputs.rows, path, topics)
+        inputs.rows = _join(inputs.rows, run.file(TOPICS), _read_topics(run.file(TOPICS)))
     if inputs.present[TOPIC_INFO]:
         inputs.topic_info = _read_topic_info(run.file(TOPIC_INFO))
     if inputs.present[SCORES]:
-        path = run.file(SCORES)
-        schema = _read_schema(path)
-        inputs.criteria = [
-            f.name for f in schema if pa.types.is_boolean(f.type) and f.name not in _SCORE_META
-        ]
-        columns = ["id", "score"] + [c for c in ("status", "judge", "rubric") if c in schema.names]
-        scores = _read_parquet(path, columns + inputs.criteria).to_pandas()
-        scores["score"] = pd.to_numeric(scores["score"], errors="coerce").astype(float)
-        for name, attr in (("judge", "judges"), ("rubric", "rubrics")):
-            if name in scores:
-                setattr(inputs, attr, sorted(str(v) for v in scores[name].dropna().unique()))
-                scores = scores.drop(columns=name)
-        inputs.rows = _join(inputs.rows, path, scores)
+        scores = _read_scores(run.file(SCORES), inputs)
+        inputs.rows = _join(inputs.rows, run.file(SCORES), scores)
     if inputs.present[SCORE_SUMMARY]:
-        summary = _read_json(run.file(SCORE_SUMMARY))
-        if not isinstance(summary, dict):
-            raise InputError(f"{run.file(SCORE_SUMMARY)}: expected a JSON object")
-        inputs.score_summary = summary
+        inputs.score_summary = _read_object(run.file(SCORE_SUMMARY))
     if inputs.present[SELECTION_SUMMARY]:
-        value = _read_json(run.file(SELECTION_SUMMARY))
-        if not isinstance(value, dict):
-            raise InputError(f"{run.file(SELECTION_SUMMARY)}: expected a JSON object")
-        inputs.selection_summary = value
+        inputs.selection_summary = _read_object(run.file(SELECTION_SUMMARY))
     selected = _selected_ids(run, inputs, prompts_path)
     if selected is not None:
         inputs.rows["selected"] = inputs.rows["id"].isin(selected)
