@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import random
 import re
 import time
@@ -132,6 +133,18 @@ def backoff_seconds(attempt: int) -> float:
     return min(MAX_BACKOFF_S, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.0)
 
 
+def _read_completion(text: str) -> tuple[str, tuple[int, int]]:
+    """Content and (prompt, completion) token usage of a chat.completion response body."""
+    data = json.loads(text)
+    message = data["choices"][0]["message"]
+    content = message.get("content") or ""
+    if not isinstance(content, str):
+        raise ValueError("the answer's content is not text")
+    usage = data.get("usage") or {}
+    return content, (int(usage.get("prompt_tokens") or 0),
+                     int(usage.get("completion_tokens") or 0))
+
+
 class _Caller:
     """The clients, limiter and counters shared by the workers of one call."""
 
@@ -193,9 +206,10 @@ class _Caller:
             started = time.perf_counter()
             self.stats.http_requests += 1
             try:
-                response = await client.chat.completions.create(**body)
-                choice = response.choices[0]
-                content = choice.message.content or ""
+                # The client's own transport, auth, status errors and timeouts, without its
+                # typed request transform and response model (~0.5 ms of CPU per call).
+                text = await client.post("/chat/completions", body=body, cast_to=str)
+                content, usage = _read_completion(text)
             except Exception as exc:  # noqa: BLE001 - every failure becomes a counted status
                 error = self._describe(exc)
                 if not self._retryable(exc) or attempt == spec.max_retries:
@@ -204,13 +218,12 @@ class _Caller:
                 wait = retry_after_seconds(getattr(getattr(exc, "response", None), "headers", None))
                 await asyncio.sleep(backoff_seconds(attempt) if wait is None else wait)
                 continue
-            usage = getattr(response, "usage", None)
             return ChatResult(
                 key=request.key,
                 status=OK,
                 content=content,
-                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+                prompt_tokens=usage[0],
+                completion_tokens=usage[1],
                 latency_s=round(time.perf_counter() - started, 4),
             )
         return ChatResult(key=request.key, status=ERROR, error=error)
