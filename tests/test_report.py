@@ -297,6 +297,19 @@ def test_map_and_table_are_capped_and_seeded(tmp_path):
     assert "map" not in _embedded(html)["figures"] and "turned off" in html
 
 
+def test_map_sample_keeps_small_topics(tmp_path):
+    run = build_run(tmp_path / "run", hostile=False)
+    topics = pd.read_parquet(run / "topics.parquet")
+    small = topics.index[topics["topic"] == 5][3:]
+    topics.loc[small, "topic"] = 0
+    topics.to_parquet(run / "topics.parquet")
+    data = _embedded(_report(run, map_points=30)[0])
+    drawn = {trace["name"]: len(trace["x"]) for trace in data["figures"]["map"]["data"]}
+    assert sum(drawn.values()) == 30
+    assert drawn["resume interview job (#5)"] == 3, "all 3 prompts of the small topic are drawn"
+    assert min(drawn.values()) >= 3
+
+
 def test_cli_json_no_text_and_help(tmp_path):
     run = build_run(tmp_path / "run")
     runner = CliRunner()

@@ -26,6 +26,10 @@ def wrap_lines(text: str, width: int = 60) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=True) or [""]
 
 
+# Prompts of each topic the map sample takes before filling up uniformly.
+MAP_FLOOR = 20
+
+
 def _placed(inputs: ReportInputs) -> np.ndarray:
     """Row positions of prompts with a topic and map coordinates."""
     rows = inputs.rows
@@ -42,12 +46,25 @@ def placed_count(inputs: ReportInputs) -> int:
 
 
 def map_sample(inputs: ReportInputs, limit: int, seed: int) -> np.ndarray:
-    """Row positions of the prompts drawn on the map: all with coordinates, or a seeded sample."""
+    """Row positions of the prompts drawn on the map: all of them, or a seeded sample.
+
+    The sample first takes a few prompts of every topic (up to `MAP_FLOOR`, fewer when the
+    topics are many), so small topics stay visible at 1M prompts, then fills up uniformly.
+    """
     placed = _placed(inputs)
     if len(placed) <= limit:
         return placed
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(placed, size=limit, replace=False))
+    order = np.random.default_rng(seed).permutation(len(placed))
+    topics = inputs.rows["topic"].to_numpy(dtype=np.int64, na_value=0)[placed][order]
+    _, group = np.unique(topics, return_inverse=True)
+    by_group = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[by_group], group[by_group])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[by_group] = np.arange(len(order)) - starts
+    floor = min(MAP_FLOOR, limit // (group.max() + 1))
+    first = np.flatnonzero(rank < floor)
+    rest = np.flatnonzero(rank >= floor)[: limit - len(first)]
+    return np.sort(placed[order[np.concatenate([first, rest])]])
 
 
 def table_sample(inputs: ReportInputs, limit: int, seed: int) -> np.ndarray:
