@@ -247,3 +247,11 @@ def test_cache_migrates_an_old_schema_and_refuses_a_newer_one(tmp_path):
     (tmp_path / "junk.sqlite").write_bytes(b"not a database at all" * 100)
     with pytest.raises(InputError, match="junk.sqlite"):
         LLMCache(tmp_path / "junk.sqlite")
+
+
+def test_requests_sharing_a_key_are_sent_once():
+    requests = make_requests(3) + make_requests(3)
+    with OpenAIServer(chat=echo) as server:
+        results = complete_many(make_spec(server.base_url, concurrency=4), requests)
+        assert len(server.requests) == 3
+    assert [r.content for r in results] == [f"echo: question {i}" for i in (0, 1, 2)] * 2

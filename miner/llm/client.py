@@ -173,13 +173,14 @@ class _Caller:
         self._next = 0
 
     def _retryable(self, exc: Exception) -> bool:
+        """429, 408, 409, any 5xx, timeouts and connection errors are worth another try."""
         o = self.openai
         if isinstance(exc, (o.RateLimitError, o.InternalServerError, o.APITimeoutError,
                             o.APIConnectionError)):
             return True
-        return isinstance(exc, o.APIStatusError) and exc.status_code in (408, 409) or (
-            isinstance(exc, o.APIStatusError) and exc.status_code >= 500
-        )
+        if isinstance(exc, o.APIStatusError):
+            return exc.status_code in (408, 409) or exc.status_code >= 500
+        return False
 
     def _describe(self, exc: Exception) -> str:
         status = getattr(exc, "status_code", None)
@@ -255,13 +256,17 @@ async def acomplete_many(
     results: list[ChatResult | None] = [None] * len(requests)
     cached = cache.get_many(r.key for r in requests) if cache is not None else {}
     todo: list[int] = []
+    copies: dict[str, list[int]] = {}  # a key asked twice is sent once
     for index, request in enumerate(requests):
         hit = cached.get(request.key)
         if hit is not None:
             results[index] = _from_cache(hit)
             stats.cached += 1
             stats.status[hit.status] += 1
+        elif request.key in copies:
+            copies[request.key].append(index)
         else:
+            copies[request.key] = []
             todo.append(index)
     if todo:
         caller = _Caller(spec, stats)
@@ -287,6 +292,8 @@ async def acomplete_many(
                 stats.prompt_tokens += result.prompt_tokens
                 stats.completion_tokens += result.completion_tokens
                 results[index] = result
+                for copy in copies[request.key]:
+                    results[copy] = result
                 bar.update(1)
 
         try:
@@ -311,7 +318,8 @@ def complete_many(
     `parse(content, request) -> (status, parsed)` turns a raw answer into a status ("ok" or
     a failure name such as "no_match") and a JSON-serialisable value; both are cached with
     the raw answer. Transport failures after all retries come back with status "error" and
-    are not cached. Pass `stats` to collect counters (cache hits, calls, retries, tokens).
+    are not cached. Requests sharing a key are sent once and share the result. Pass
+    `stats` to collect counters (cache hits, calls, retries, tokens).
     Results are in request order. Not for use inside a running event loop (use
     `acomplete_many` there).
     """
