@@ -109,6 +109,7 @@ TEST_OVERRIDES = {
     "cluster.fit_sample": 180,                 # 240 distinct prompts: 60 go through assignment
     "cluster.hdbscan.min_cluster_size": 10,
     "cluster.hdbscan.min_samples": 5,
+    "cluster.hdbscan.selection_method": "eom",   # six planted topics are the natural level
 }
 
 
@@ -333,3 +334,34 @@ def test_mismatched_or_missing_inputs_fail_in_one_line(tmp_path, model):
     run.file("embeddings.npy").unlink()
     with pytest.raises(MissingArtifactError, match="embeddings.npy does not exist.*miner embed"):
         run_cluster(run, config_for())
+
+
+def test_cluster_command_reuses_the_fit_and_reports_bad_config_in_one_line(clustered, tmp_path):
+    import yaml
+    from click.testing import CliRunner
+
+    from miner.cli import main
+
+    run, first = clustered
+    layer: dict = {}
+    for dotted, value in TEST_OVERRIDES.items():
+        node = layer
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    good = tmp_path / "test.yaml"
+    good.write_text(yaml.safe_dump(layer))
+    result = CliRunner().invoke(main, ["cluster", "--run", str(run.path), "--config", str(good),
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["skipped"] is True and report["counts"] == first.counts
+    layer["cluster"]["outliers"] = "drop"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(layer))
+    result = CliRunner().invoke(main, ["cluster", "--run", str(run.path), "--config", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: config: 'cluster.outliers' must be one of keep, embeddings, got 'drop'"
+    ]
