@@ -179,6 +179,12 @@ def test_benchmark_found_by_question_text_without_selection_parquet(tmp_path):
     _, summary = _report(run)
     assert summary["benchmark"]["matched_prompts"] == len(expected)
     assert sum(t.get("selected", 0) for t in summary["topics"]) == len(expected)
+    questions = (run / "benchmark" / "question.jsonl").read_text().splitlines()
+    (run / "benchmark" / "question.jsonl").write_text("\n".join(questions[:-1] + [
+        json.dumps({"uid": "x", "prompt": "a question from another run"})]) + "\n")
+    html, summary = _report(run)
+    assert summary["benchmark"]["matched_prompts"] == len(expected) - 1
+    assert 'id="unmatched"' in html
 
 
 def test_hostile_text_is_escaped_everywhere(full_run):
