@@ -211,12 +211,41 @@ def test_retry_after_forms():
     assert retry_after_seconds({}) is None
 
 
-def test_rate_limiter_lets_a_request_bigger_than_the_budget_through():
-    async def go():
-        limiter = RateLimiter(rpm=1000, tpm=10)
-        await asyncio.wait_for(limiter.acquire(600), timeout=5)
+class FakeClock:
+    """A clock that only moves when the limiter sleeps."""
 
-    asyncio.run(go())
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    async def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_rate_limiter_keeps_requests_and_tokens_per_minute():
+    async def go(limiter, clock, sizes):
+        for size in sizes:
+            await limiter.acquire(size)
+        return clock.now
+
+    clock = FakeClock()
+    limiter = RateLimiter(rpm=2, clock=clock, sleep=clock.sleep)
+    # a full minute's budget of 2 goes at once, then one request every 30 s
+    assert asyncio.run(go(limiter, clock, [1] * 4)) == pytest.approx(60.0)
+    clock = FakeClock()
+    limiter = RateLimiter(tpm=1000, clock=clock, sleep=clock.sleep)
+    # 600 tokens fit, the next 600 wait for 200 more tokens: 12 s at 1000 per minute
+    assert asyncio.run(go(limiter, clock, [600, 600])) == pytest.approx(12.0)
+    clock = FakeClock()
+    limiter = RateLimiter(rpm=1000, tpm=10, clock=clock, sleep=clock.sleep)
+    # a request bigger than the whole budget takes the full bucket: the next waits a minute
+    assert asyncio.run(go(limiter, clock, [600, 600])) == pytest.approx(60.0)
+    clock = FakeClock()
+    assert asyncio.run(go(RateLimiter(clock=clock, sleep=clock.sleep), clock, [10**9])) == 0
 
 
 def test_cache_migrates_an_old_schema_and_refuses_a_newer_one(tmp_path):

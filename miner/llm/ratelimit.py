@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 
 class RateLimiter:
@@ -14,16 +15,25 @@ class RateLimiter:
     `None` disables a limit.
     """
 
-    def __init__(self, rpm: float | None = None, tpm: float | None = None) -> None:
+    def __init__(
+        self,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rpm = rpm
         self.tpm = tpm
+        self._clock = clock
+        self._sleep = sleep
         self._requests = float(rpm or 0)
         self._tokens = float(tpm or 0)
-        self._stamp = time.monotonic()
+        self._stamp = clock()
         self._lock = asyncio.Lock()
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         elapsed = now - self._stamp
         self._stamp = now
         if self.rpm:
@@ -50,4 +60,4 @@ class RateLimiter:
                     if self.tpm:
                         self._tokens -= need_tokens
                     return
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
