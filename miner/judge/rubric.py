@@ -11,6 +11,7 @@ Any mistake in the file is one `ConfigError` naming the file and the key.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,13 +60,17 @@ class Rubric:
         """The highest score this rubric gives."""
         return len(self.criteria) if self.kind == "criteria" else self.high
 
-    def messages(self, prompt: str) -> list[dict[str, str]]:
-        """The chat messages asking the judge to grade `prompt`."""
+    @functools.cached_property
+    def system_message(self) -> str:
+        """The system message, criteria filled in (built once: a million requests share it)."""
         pairs = zip(self.criteria, self.questions, strict=True)
         numbered = "\n".join(f"{i}. {name}: {q}" for i, (name, q) in enumerate(pairs, start=1))
-        system = self.system.replace("{criteria}", numbered)
+        return self.system.replace("{criteria}", numbered)
+
+    def messages(self, prompt: str) -> list[dict[str, str]]:
+        """The chat messages asking the judge to grade `prompt`."""
         return [
-            {"role": "system", "content": system},
+            {"role": "system", "content": self.system_message},
             {"role": "user", "content": self.user.replace("{prompt}", prompt)},
         ]
 

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from miner.console import progress
 from miner.judge import heuristic
 from miner.judge.parse import OK, parse_answer
 from miner.judge.resolve import Judge
@@ -18,6 +19,7 @@ from miner.judge.rubric import Rubric
 from miner.llm import CachedAnswer, CallStats, ChatRequest, LLMCache, cache_key, complete_many
 
 MISSING = "missing"   # --import-batch: no answer in the cache and no call made
+HEURISTIC_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -94,29 +96,30 @@ def _heuristic_pass(
     stats: PassStats,
 ) -> dict[str, Verdict]:
     heuristic.check_supported(rubric)
-    keys = {
-        item.hash: cache_key(judge.model, rubric.label, item.hash,
-                             request_params(judge, rubric, item, max_chars))
-        for item in items
-    }
-    found = cache.get_many(keys.values())
     verdicts: dict[str, Verdict] = {}
-    fresh: list[CachedAnswer] = []
-    for item in items:
-        hit = found.get(keys[item.hash])
-        if hit is not None:
-            verdicts[item.hash] = Verdict(hit.status, hit.parsed, cached=True)
-            stats.cached += 1
-            continue
-        value = heuristic.judge_text(item.text, rubric)
-        verdicts[item.hash] = Verdict(OK, value)
-        fresh.append(CachedAnswer(
-            key=keys[item.hash], model=judge.model, namespace=rubric.label, item=item.hash,
-            params=request_params(judge, rubric, item, max_chars), content=None, status=OK,
-            parsed=value, prompt_tokens=0, completion_tokens=0, latency_s=0.0,
-            origin="heuristic",
-        ))
-    cache.put_many(fresh)
+    with progress(total=len(items), desc="score heuristic", unit="prompt") as bar:
+        for start in range(0, len(items), HEURISTIC_CHUNK):
+            chunk = items[start:start + HEURISTIC_CHUNK]
+            params = {item.hash: request_params(judge, rubric, item, max_chars) for item in chunk}
+            keys = {h: cache_key(judge.model, rubric.label, h, p) for h, p in params.items()}
+            found = cache.get_many(keys.values())
+            fresh: list[CachedAnswer] = []
+            for item in chunk:
+                hit = found.get(keys[item.hash])
+                if hit is not None:
+                    verdicts[item.hash] = Verdict(hit.status, hit.parsed, cached=True)
+                    stats.cached += 1
+                    continue
+                value = heuristic.judge_text(item.text, rubric)
+                verdicts[item.hash] = Verdict(OK, value)
+                fresh.append(CachedAnswer(
+                    key=keys[item.hash], model=judge.model, namespace=rubric.label,
+                    item=item.hash, params=params[item.hash], content=None, status=OK,
+                    parsed=value, prompt_tokens=0, completion_tokens=0, latency_s=0.0,
+                    origin="heuristic",
+                ))
+            cache.put_many(fresh)  # one chunk at a time: a killed run keeps finished chunks
+            bar.update(len(chunk))
     return verdicts
 
 
