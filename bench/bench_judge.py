@@ -8,7 +8,8 @@ Prints, in one process and against the same server:
   * the whole score stage (`run_score`: prompts.parquet in, scores.parquet out), against a
     server answering instantly and one answering after `--latency` seconds (goal >= 250/s
     at 200 ms and concurrency 64), and a rerun served entirely from the cache;
-  * per-call overhead: the same calls one at a time, miner minus bare client, in ms.
+  * per-call overhead: the same calls one at a time, miner minus bare client, in ms;
+  * the offline heuristic judge's stage rate, fresh and from the cache.
 The server runs in a child process so its threads do not share this process's GIL.
 """
 
@@ -142,6 +143,29 @@ def score_stage(base_url: str, prompts: list[str], concurrency: int, folder: Pat
     return times
 
 
+def heuristic_stage(n: int, folder: Path) -> None:
+    """The offline heuristic judge over `n` synthetic prompts, fresh and from the cache."""
+    import random
+
+    rng = random.Random(0)
+    words = ["python", "function", "write", "explain", "prove", "algorithm", "story", "poem",
+             "our", "team", "production", "must", "should", "each", "design", "compute",
+             "matrix", "3", "+", "4", "=", "7", "budget", "customer"]
+    prompts = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 120))) + f" {i}"
+               for i in range(n)]
+    run = Run(folder)
+    folder.mkdir(parents=True)
+    pd.DataFrame({"id": [f"p{i}" for i in range(n)], "text": prompts,
+                  "hash": [hashlib.sha256(t.encode()).hexdigest()[:16] for t in prompts],
+                  "dup_of": [None] * n}).to_parquet(run.file("prompts.parquet"), index=False)
+    config = load_config(overrides={"score.judge": "heuristic"})
+    print(f"offline heuristic judge, {n} prompts of 5-120 words:")
+    for label, force in (("score stage", False), ("score stage, all cached", True)):
+        started, cpu = time.perf_counter(), time.process_time()
+        run_score(run, config, force=force)
+        line(label, n, (time.perf_counter() - started, time.process_time() - cpu), "prompts")
+
+
 def line(label: str, count: int, timing: tuple[float, float], unit: str,
          baseline: tuple[float, float] | None = None) -> None:
     wall, cpu = timing
@@ -157,6 +181,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--serial", type=int, default=200, help="calls for the overhead figure")
+    parser.add_argument("--heuristic", type=int, default=20000,
+                        help="prompts for the offline heuristic judge figure (0: skip)")
     args = parser.parse_args()
     n, c = args.prompts, args.concurrency
     with tempfile.TemporaryDirectory() as tmp:
@@ -185,6 +211,8 @@ def main() -> None:
             line("bare openai client", n, bare, "calls")
             (stage,) = score_stage(url, texts(n, "slow"), c, folder / "slow")
             line("score stage", n, stage, "prompts", bare)
+        if args.heuristic:
+            heuristic_stage(args.heuristic, folder / "heuristic")
 
 
 if __name__ == "__main__":
