@@ -145,6 +145,9 @@ def test_transport_failures_are_retried_on_the_next_run(tmp_path):
         config = config_for("cheap", {"cheap": server.base_url})
         outcome = run_score(run, config)
         assert outcome.counts["failed"] == {"error": 1} and outcome.counts["retryable"] == 1
+        errors = json.loads(run.file("score_summary.json").read_text())["errors"]
+        assert len(errors) == 1 and errors[0]["count"] == 1
+        assert errors[0]["error"].startswith("HTTP 400") and "rejected" in errors[0]["error"]
         down["on"] = False
         outcome = run_score(run, config)  # not skipped: the failure is retried
         assert outcome.counts["failed"] == {} and outcome.counts["cached"] == 2

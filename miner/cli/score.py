@@ -24,6 +24,10 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
     failed = summary.get("failed") or {}
     if failed:
         lines.append("  failed: " + ", ".join(f"{k} {v}" for k, v in failed.items()))
+    for error in summary.get("errors") or []:
+        lines.append(f"  error x{error['count']}: {error['error']}")
+    if failed.get("error"):
+        lines.append("  (failed calls are not cached: rerun `miner score` to retry only them)")
     cascade = summary.get("cascade")
     if cascade:
         lines.append(f"  cascade: {cascade['passed']} of {cascade['of']} scored >= "

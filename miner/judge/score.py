@@ -94,6 +94,7 @@ def cost_usd(config: Mapping[str, Any], model: str, prompt_tokens: int,
 def _pass_summary(config: Mapping[str, Any], judge: Judge, stats: PassStats) -> dict[str, Any]:
     data = asdict(stats)
     data["status"] = dict(sorted(stats.status.items()))
+    data["errors"] = [{"error": e, "count": n} for e, n in stats.errors.most_common(5)]
     data["offline"] = judge.offline
     data["cost_usd"] = cost_usd(config, judge.model, stats.prompt_tokens,
                                 stats.completion_tokens)
@@ -195,6 +196,7 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
         "called": sum(p["called"] for p in passes),
         "failed": {s: n for s, n in sorted(statuses.items()) if s != OK},
         "parse_failures": sum(statuses.get(s, 0) for s in PARSE_FAILURES),
+        "errors": [e for p in passes for e in p["errors"]][:5],
         "tokens": {"prompt": sum(p["prompt_tokens"] for p in passes),
                    "completion": sum(p["completion_tokens"] for p in passes)},
         "cost_usd": _total_cost(passes),

@@ -55,6 +55,7 @@ class PassStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     status: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)  # transport error message -> count
 
 
 def request_params(judge: Judge, rubric: Rubric, item: Item, max_chars: int) -> dict[str, Any]:
@@ -167,4 +168,5 @@ def judge_items(
             stats.prompt_tokens = calls.prompt_tokens
             stats.completion_tokens = calls.completion_tokens
     stats.status = Counter(v.status for v in verdicts.values())
+    stats.errors = Counter(v.error for v in verdicts.values() if v.error)
     return verdicts, stats
