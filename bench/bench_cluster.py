@@ -24,6 +24,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,8 @@ def scale(sizes: list[int]) -> None:
 
 
 def agreement(n: int, samples: list[int]) -> None:
-    """Full fit vs sample fit + assignment (ours: neighbour vote; also nearest centroid)."""
+    """Full fit vs sample fit + assignment: ours (neighbour vote), nearest topic centroid, and
+    BERTopic's own transform."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from miner.cluster.assign import assign_by_neighbours
@@ -127,27 +129,42 @@ def agreement(n: int, samples: list[int]) -> None:
     texts, vectors = made
     settings = ClusterSettings.from_config(load_config()["cluster"])
 
-    def fit(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        result = fit_topics([texts[i] for i in rows], vectors[rows], settings)
+    def fit(rows: np.ndarray, seed: int = settings.seed) -> tuple[np.ndarray, np.ndarray, object]:
+        result = fit_topics([texts[i] for i in rows], vectors[rows], replace(settings, seed=seed))
         k = int(result.topics.max()) + 1
         centroids = topic_centroids(vectors[rows], result.topics, k)
         topics, _ = reassign_outliers(vectors[rows], result.topics, result.probabilities,
                                       centroids, settings)
-        return topics, topic_centroids(vectors[rows], topics, k)
+        return topics, topic_centroids(vectors[rows], topics, k), result.model
+
+    def bertopic_transform(model: object, rows: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+        """BERTopic's own route: UMAP transform + HDBSCAN approximate_predict, then the
+        same outlier strategy."""
+        model.hdbscan_model.generate_prediction_data()
+        predicted, _ = model.transform([texts[i] for i in rows], embeddings=vectors[rows])
+        predicted = np.asarray(predicted, dtype=np.int64)
+        zeros = np.zeros(len(rows), dtype=np.float32)
+        return reassign_outliers(vectors[rows], predicted, zeros, centroids, settings)[0]
 
     started = time.perf_counter()
-    full, _ = fit(np.arange(n))
+    full, _, _ = fit(np.arange(n))
     full_s = time.perf_counter() - started
     print(f"{n:,} prompts, full fit: {full.max() + 1} topics, {(full < 0).sum():,} outliers, "
           f"{full_s:.0f} s")
-    print(f"{'sample':>7} {'topics':>6} {'method':>9} {'ARI':>6} {'NMI':>6} {'fit+assign s':>13}")
+    print(f"{'sample':>7} {'topics':>6} {'method':>10} {'ARI':>6} {'NMI':>6} {'fit+assign s':>13}")
+    started = time.perf_counter()
+    reseeded, _, _ = fit(np.arange(n), settings.seed + 1)     # the noise floor: another seed
+    print(f"{n:>7,} {reseeded.max() + 1:>6} {'reseeded':>10} "
+          f"{adjusted_rand_score(full, reseeded):>6.3f} "
+          f"{normalized_mutual_info_score(full, reseeded):>6.3f} "
+          f"{time.perf_counter() - started:>13.0f}", flush=True)
     for size in samples:
         rows = sample_rows(np.arange(n), size, settings.seed)
         others = np.setdiff1d(np.arange(n), rows)
         started = time.perf_counter()
-        fitted, centroids = fit(rows)
+        fitted, centroids, model = fit(rows)
         fit_s = time.perf_counter() - started
-        for method in ("neighbours", "centroid"):
+        for method in ("neighbours", "centroid", "transform"):
             started = time.perf_counter()
             labels = np.empty(n, dtype=np.int64)
             labels[rows] = fitted
@@ -156,10 +173,12 @@ def agreement(n: int, samples: list[int]) -> None:
                 labels[others] = assign_by_neighbours(
                     vectors, others, vectors[rows], fitted, xy, settings.assign_k, settings.seed
                 ).topics
-            else:
+            elif method == "centroid":
                 labels[others] = (vectors[others] @ centroids.T).argmax(axis=1)
+            else:
+                labels[others] = bertopic_transform(model, others, centroids)
             seconds = fit_s + time.perf_counter() - started
-            print(f"{size:>7,} {fitted.max() + 1:>6} {method:>9} "
+            print(f"{size:>7,} {fitted.max() + 1:>6} {method:>10} "
                   f"{adjusted_rand_score(full, labels):>6.3f} "
                   f"{normalized_mutual_info_score(full, labels):>6.3f} {seconds:>13.0f}",
                   flush=True)

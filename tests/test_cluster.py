@@ -300,10 +300,12 @@ def test_same_input_and_config_give_the_same_topics_and_llm_names_them(
     assert [{k: v for k, v in t.items() if k not in strip} for t in info_1["topics"]] == [
         {k: v for k, v in t.items() if k not in strip} for t in info_2["topics"]
     ]
-    assert info_1["categories"] == info_2["categories"]
+    assert [{k: v for k, v in c.items() if k not in strip} for c in info_1["categories"]] == [
+        {k: v for k, v in c.items() if k not in strip} for c in info_2["categories"]
+    ]
 
-    n_topics = outcome.counts["topics"]
-    assert len(requests) == n_topics
+    n_topics, n_categories = outcome.counts["topics"], outcome.counts["categories"]
+    assert len(requests) == n_topics + n_categories     # each topic, then each category
     assert all(path == "/v1/chat/completions" and body["model"] == "namer-model"
                for path, body in requests)
     user = requests[0][1]["messages"][1]["content"]
@@ -319,6 +321,11 @@ def test_same_input_and_config_give_the_same_topics_and_llm_names_them(
             assert entry["label"] == f"All About {entry['keywords'][0].title()}"
     assert outcome.counts["named_by_llm"] == n_topics - 1
     assert rerun.counts["named_by_llm"] == n_topics - 1
+    for entry in info_2["categories"]:
+        expected = "keywords" if "tax" in entry["keywords"] else "llm"
+        assert entry["label_source"] == expected
+        if expected == "llm":
+            assert entry["label"] == f"All About {entry['keywords'][0].title()}"
 
 
 def test_mismatched_or_missing_inputs_fail_in_one_line(tmp_path, model):

@@ -54,7 +54,7 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     from miner.cluster.categories import group_topics
     from miner.cluster.fit import fit_topics, map_coordinates
     from miner.cluster.geometry import nearest_to_centroid, topic_centroids
-    from miner.cluster.labels import keyword_label, merged_keywords, topic_keywords
+    from miner.cluster.labels import keyword_label, topic_keywords
     from miner.cluster.outliers import reassign_outliers
 
     prompts_path = run.require("prompts.parquet")
@@ -134,20 +134,8 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
             "share": round(n_outliers / n_rows, 6), "keywords": topic_keywords(fit.model, -1),
             "label": OUTLIER_LABEL, "label_source": "fixed", "representative_ids": [],
         })
-    categories = []
-    for c in range(int(category_of.max()) + 1):
-        members = [int(t) for t in np.flatnonzero(category_of == c)]
-        size = int(sizes[members].sum())
-        words = merged_keywords(fit.model, members, {t: int(sizes[t]) for t in members},
-                                settings.top_n_words)
-        categories.append({
-            "category": c,
-            "label": keyword_label(words, settings.label_words),
-            "keywords": words,
-            "topics": members,
-            "size": size,
-            "share": round(size / n_rows, 6),
-        })
+    categories = _categories(fit, category_of, sizes, n_rows, fit_vectors, fit_topics_final,
+                             texts, settings, namer)
     write_json(run.file("topic_info.json"), {
         "n_prompts": n_rows,
         "n_distinct": len(prompts.distinct),
@@ -171,7 +159,47 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
         "outliers": n_outliers,
         "outliers_in_sample": found_outliers,
         "named_by_llm": sum(source == "llm" for source in name_source.values()),
+        "categories_named_by_llm": sum(c["label_source"] == "llm" for c in categories),
     }
+
+
+def _categories(
+    fit: Any, category_of: np.ndarray, sizes: np.ndarray, n_rows: int, fit_vectors: np.ndarray,
+    fit_topics: np.ndarray, texts: list[str], settings: ClusterSettings, namer: Any,
+) -> list[dict[str, Any]]:
+    """The broad level: members, size, share, merged keywords and a label (LLM or keywords)."""
+    from miner.cluster.geometry import nearest_to_centroid, topic_centroids
+    from miner.cluster.labels import keyword_label, merged_keywords
+
+    n_categories = int(category_of.max()) + 1
+    members = {c: [int(t) for t in np.flatnonzero(category_of == c)] for c in range(n_categories)}
+    keywords = {
+        c: merged_keywords(fit.model, topics, {t: int(sizes[t]) for t in topics},
+                           settings.top_n_words)
+        for c, topics in members.items()
+    }
+    labels = {c: keyword_label(words, settings.label_words) for c, words in keywords.items()}
+    source = dict.fromkeys(members, "keywords")
+    if namer is not None:
+        fit_categories = np.where(fit_topics >= 0, category_of[np.maximum(fit_topics, 0)], -1)
+        centroids = topic_centroids(fit_vectors, fit_categories, n_categories)
+        nearest = nearest_to_centroid(fit_vectors, fit_categories, centroids,
+                                      settings.namer_central)
+        examples = _naming_examples(fit_categories, nearest, texts, settings)
+        for c, name in namer.name_topics(keywords, examples).items():
+            labels[c], source[c] = name, "llm"
+    return [
+        {
+            "category": c,
+            "label": labels[c],
+            "label_source": source[c],
+            "keywords": keywords[c],
+            "topics": topics,
+            "size": int(sizes[topics].sum()),
+            "share": round(int(sizes[topics].sum()) / n_rows, 6),
+        }
+        for c, topics in members.items()
+    ]
 
 
 def _naming_examples(
