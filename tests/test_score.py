@@ -176,7 +176,7 @@ def test_batch_export_import_round_trip(tmp_path):
     batch_in, batch_out = tmp_path / "batch.jsonl", tmp_path / "results.jsonl"
     with OpenAIServer(chat=grader) as server:
         config = config_for("cheap", {"cheap": server.base_url})
-        assert export_batch(run, config, batch_in) == len(TEXTS)
+        assert export_batch(run, config, batch_in) == ("cheap", len(TEXTS))
         lines = [json.loads(line) for line in batch_in.read_text().splitlines()]
         assert {line["url"] for line in lines} == {"/v1/chat/completions"}
         assert lines[0]["body"]["model"] == "model-cheap"
@@ -189,7 +189,7 @@ def test_batch_export_import_round_trip(tmp_path):
         batch_out.write_text("\n".join(json.dumps(r) for r in results) + "\n")
         counts = import_batch(run, config, batch_out)
         assert counts == {"imported": 6, "failed": 0, "unknown": 1}
-        assert export_batch(run, config, batch_in) == 0  # everything is answered now
+        assert export_batch(run, config, batch_in) == ("cheap", 0)  # all answered now
         run_score(run, config, cache_only=True)
         assert server.requests == []
     scores = pd.read_parquet(run.file("scores.parquet")).set_index("id")
@@ -198,6 +198,36 @@ def test_batch_export_import_round_trip(tmp_path):
     bad.write_text('{"custom_id": "x"}\nnot json\n')
     with pytest.raises(InputError, match=r"bad.jsonl: line 2"):
         import_batch(run, config, bad)
+
+
+def answer_batch(requests_file, results_file):
+    """Play the Batch API: answer every line of `requests_file` with the scripted grader."""
+    lines = [json.loads(line) for line in requests_file.read_text().splitlines()]
+    results_file.write_text("".join(
+        json.dumps({"custom_id": line["custom_id"], "error": None,
+                    "response": {"status_code": 200, "body": grader(line["body"])}}) + "\n"
+        for line in lines))
+    return lines
+
+
+def test_cascade_runs_through_batch_files_pass_by_pass(tmp_path):
+    run = make_run(tmp_path / "run", TEXTS)
+    requests_file, results_file = tmp_path / "batch.jsonl", tmp_path / "out.jsonl"
+    config = config_for("cheap", {"cheap": "http://127.0.0.1:9/v1",
+                                  "strong": "http://127.0.0.1:9/v1"}, then="strong", min_score=3)
+    assert export_batch(run, config, requests_file) == ("cheap", 6)
+    answer_batch(requests_file, results_file)
+    assert import_batch(run, config, results_file)["imported"] == 6
+    assert export_batch(run, config, requests_file) == ("strong", 2)
+    lines = answer_batch(requests_file, results_file)
+    assert {line["body"]["model"] for line in lines} == {"model-strong"}
+    assert import_batch(run, config, results_file)["imported"] == 2
+    assert export_batch(run, config, requests_file) == ("strong", 0)
+    outcome = run_score(run, config, cache_only=True)
+    assert outcome.counts["called"] == 0 and outcome.counts["failed"] == {
+        "multiple_match": 1, "no_match": 1}
+    judges = pd.read_parquet(run.file("scores.parquet")).set_index("id")["judge"]
+    assert judges["p0"] == judges["p1"] == "strong" and judges["p2"] == "cheap"
 
 
 def test_cache_only_scoring_marks_unanswered_prompts_missing(tmp_path):

@@ -57,7 +57,9 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
 @click.option("--export-batch", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE",
               help="Write the requests not yet answered as OpenAI Batch API JSONL (custom_id = "
-                   "cache key; `vllm run-batch` reads it too) and stop, calling nothing.")
+                   "cache key; `vllm run-batch` reads it too) and stop, calling nothing. With "
+                   "--then, once the first judge is all answered, it writes the strong "
+                   "judge's requests for the prompts that passed.")
 @click.option("--import-batch", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE",
               help="Load Batch API results into the cache, then write scores from the cache "
@@ -85,10 +87,10 @@ def score(
                  "score.min_score": min_score}
     run, config = open_run(run_dir, config_file, overrides)
     if export_batch is not None:
-        count = write_batch(run, config, export_batch)
-        click.echo(f"wrote {count} requests to {export_batch}", err=True)
+        judge_name, count = write_batch(run, config, export_batch)
+        click.echo(f"wrote {count} requests for judge {judge_name} to {export_batch}", err=True)
         if as_json:
-            print_json({"exported": count, "file": str(export_batch)})
+            print_json({"judge": judge_name, "exported": count, "file": str(export_batch)})
         return
     cache_only = False
     if import_batch is not None:

@@ -4,7 +4,7 @@ stage with cascade, batch files, cost estimates and judge agreement.
 Python API (what the pipeline and the CLI call):
     run_score(run, config, *, force=False, cache_only=False) -> StageOutcome
     estimate(run, config, judge=None) -> dict
-    export_batch(run, config, path) -> int;  import_batch(run, config, path) -> dict
+    export_batch(run, config, path) -> (judge name, count);  import_batch(run, config, path) -> dict
     compare_judges(run, config, a, b) -> dict;  list_judges(config) -> list[dict]
 """
 

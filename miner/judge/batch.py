@@ -18,8 +18,8 @@ from miner.errors import ConfigError, InputError
 from miner.judge.parse import parse_answer
 from miner.judge.resolve import Judge
 from miner.judge.rubric import load_rubric
-from miner.judge.score import CACHE, load_items, resolve_judges
-from miner.judge.verdicts import build_requests
+from miner.judge.score import CACHE, cascade_survivors, load_items, resolve_judges
+from miner.judge.verdicts import build_requests, judge_items
 from miner.llm import CachedAnswer, ChatRequest, LLMCache
 from miner.run import Run, atomic_path
 
@@ -39,20 +39,30 @@ def _requests(run: Run, config: Config, judges: list[Judge]) -> list[tuple[Judge
     return pairs
 
 
-def export_batch(run: Run, config: Config, path: Path) -> int:
-    """Write the first judge's uncached requests as Batch API JSONL; return how many."""
-    judge = resolve_judges(config)[0]
-    if judge.spec is None:
-        raise ConfigError("--export-batch needs an LLM judge (--judge NAME); the heuristic "
-                          "judge runs offline")
-    pairs = _requests(run, config, [judge])
+def export_batch(run: Run, config: Config, path: Path) -> tuple[str, int]:
+    """Write the requests still unanswered as Batch API JSONL; return (judge name, count).
+
+    They are the first judge's; once all of those are answered and a cascade is set, they
+    are the strong judge's requests for the prompts that passed `min_score`.
+    """
+    score = config["score"]
+    rubric = load_rubric(score["rubric"])
+    judges = resolve_judges(config)
+    max_chars = score["max_prompt_chars"]
+    _, items = load_items(run, max_chars)
     with LLMCache(run.file(CACHE)) as cache:
-        cached = cache.get_many(r.key for _, r in pairs)
-    count = 0
+        judge = judges[0]
+        todo = _unanswered(cache, judge, build_requests(judge, rubric, items, max_chars))
+        if not todo and len(judges) == 2:
+            first, _ = judge_items(judge, rubric, items, cache, max_chars=max_chars,
+                                   cache_only=True)
+            survivors = cascade_survivors(first, items, rubric, float(score["min_score"]))
+            judge = judges[1]
+            todo = _unanswered(cache, judge,
+                               build_requests(judge, rubric, survivors, max_chars))
+    assert judge.spec is not None
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8") as out:
-        for _, request in pairs:
-            if request.key in cached:
-                continue
+        for request in todo:
             body: dict[str, Any] = {
                 "model": judge.spec.model,
                 "messages": request.messages,
@@ -63,8 +73,15 @@ def export_batch(run: Run, config: Config, path: Path) -> int:
                 body["response_format"] = request.response_format
             line = {"custom_id": request.key, "method": "POST", "url": CHAT_URL, "body": body}
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
-            count += 1
-    return count
+    return judge.name, len(todo)
+
+
+def _unanswered(cache: LLMCache, judge: Judge, requests: list[ChatRequest]) -> list[ChatRequest]:
+    if judge.spec is None:
+        raise ConfigError(f"--export-batch needs LLM judges; '{judge.name}' is the offline "
+                          "heuristic judge, which needs no batch")
+    cached = cache.get_many(r.key for r in requests)
+    return [r for r in requests if r.key not in cached]
 
 
 def _answer(record: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:

@@ -120,6 +120,14 @@ def resolve_judges(config: Config) -> list[Judge]:
     return judges
 
 
+def cascade_survivors(
+    verdicts: dict[str, Verdict], items: list[Item], rubric: Rubric, min_score: float
+) -> list[Item]:
+    """The items the first judge of a cascade scored at `min_score` or above."""
+    return [i for i in items if verdicts[i.hash].status == OK
+            and score_of(verdicts[i.hash].value, rubric) >= min_score]
+
+
 def score_table(
     frame: Any, rubric: Rubric, verdicts: dict[str, tuple[str, Verdict]]
 ) -> Any:
@@ -170,8 +178,7 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
         cascade = None
         if len(judges) == 2:
             threshold = float(score["min_score"])
-            survivors = [i for i in items if first[i.hash].status == OK
-                         and score_of(first[i.hash].value, rubric) >= threshold]
+            survivors = cascade_survivors(first, items, rubric, threshold)
             second, second_stats = judge_items(judges[1], rubric, survivors, cache,
                                                max_chars=score["max_prompt_chars"],
                                                cache_only=cache_only)
