@@ -355,3 +355,16 @@ def test_cli_select_json_and_errors(funnel_run: Run) -> None:
     assert "Traceback" not in bad.output
     empty = runner.invoke(main, ["select", "--run", str(funnel_run.path.parent / "nothing")])
     assert empty.exit_code == 1 and "prompts.parquet does not exist" in empty.output
+
+
+def test_relaxed_cap_is_the_smallest_that_reaches_top(tmp_path: Path) -> None:
+    rows = [{"id": f"a{i}", "text": f"prompt a{i}", "topic": 0, "score": 7} for i in range(10)]
+    rows += [{"id": "b0", "text": "prompt b0", "topic": 1, "score": 7}]
+    run = write_run(tmp_path / "cap", rows, {0: "big_topic", 1: "small_topic"})
+    run_select(run, config_with(top=7, per_topic=1))
+    summary = json.loads(run.file("benchmark/selection.json").read_text())
+    relax = {r["setting"]: r for r in summary["relaxations"]}
+    # the cap ladder tries 2, 3, 5, 9 and then narrows down to 6 (6 from topic 0 + b0)
+    assert relax["per_topic"] == {"setting": "per_topic", "value": 6, "selected": 7,
+                                  "reaches_top": True}
+    assert summary["questions"] == 2

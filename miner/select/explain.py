@@ -59,6 +59,30 @@ def _ladder(current: float, lowest: float, step: float) -> list[float]:
     return values
 
 
+def _doubling(current: int, largest: int) -> list[int]:
+    """current+1, current+2, current+4, ... up to the largest topic's pool size."""
+    values, step = [], 1
+    while current + step <= largest:
+        values.append(current + step)
+        step *= 2
+    if largest > current and (not values or values[-1] < largest):
+        values.append(largest)
+    return values
+
+
+def _smallest_cap(low: int, high: int, high_count: int, top: int,
+                  count: Callable[[int], int]) -> tuple[int, int]:
+    """The smallest per-topic cap in [low, high] that reaches `top` (high does)."""
+    while low < high:
+        middle = (low + high) // 2
+        got = count(middle)
+        if got >= top:
+            high, high_count = middle, got
+        else:
+            low = middle + 1
+    return high, high_count
+
+
 def relaxations(
     frame: pd.DataFrame,
     selection: Selection,
@@ -79,7 +103,8 @@ def relaxations(
     trials: list[tuple[str, list[Any], Callable[[Any], dict[str, Any]]]] = []
     if params.per_topic is not None:
         largest = int(selection.pool.groupby("topic").size().max() or 0)
-        trials.append(("per_topic", [*range(params.per_topic + 1, largest + 1), None],
+        # a cap at the largest topic's pool size is the same as no cap
+        trials.append(("per_topic", _doubling(params.per_topic, largest),
                        lambda v: {"per_topic": v}))
     scores = frame["score"].dropna()
     if len(scores):
@@ -97,12 +122,17 @@ def relaxations(
     found: list[dict[str, Any]] = []
     for setting, values, change in trials:
         best: tuple[Any, int] | None = None
+        previous = None
         for value in values:
             got = count(**change(value))
+            if got >= params.top and setting == "per_topic" and previous is not None:
+                value, got = _smallest_cap(previous + 1, value, got, params.top,
+                                           lambda v: count(per_topic=v))
             if best is None or got > best[1]:
                 best = (value, got)
             if got >= params.top:
                 break
+            previous = value
         if best is not None and best[1] > have:
             found.append({"setting": setting, "value": best[0], "selected": best[1],
                           "reaches_top": best[1] >= params.top})

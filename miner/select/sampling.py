@@ -125,80 +125,87 @@ def select_benchmark(
     groups = topic_groups(table, params.quotas, params.categories) if params.quotas else {}
     table["group"] = table["topic"].map(groups).fillna(OTHER) if groups else OTHER
     reason, detail = _apply_filters(table, params, contamination)
-    table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
-    table["similar_to"] = None
-    table["similarity"] = np.nan
+    # The sampling loop works on positions and plain arrays: pandas lookups cost microseconds.
+    reasons = np.array(reason, dtype=object)
+    details = np.array(detail, dtype=object)
+    rank = np.zeros(len(table), dtype=np.int64)
+    similar_to = np.full(len(table), None, dtype=object)
+    similarity = np.full(len(table), np.nan)
+    ids = table["id"].to_numpy(dtype=object)
+    rows = table["row"].to_numpy()
+    score = table["score"].to_numpy(dtype=float)
+    topics = table["topic"].to_numpy()
 
-    pool = table[reason.isna()].copy()
-    pool["tie"] = tie_keys(pool["id"], params.seed)
-    pool = pool.sort_values(["score", "tie"], ascending=[False, True], kind="stable")
+    pool = np.flatnonzero(pd.isna(reasons))
+    tie = np.zeros(len(table), dtype=np.uint64)
+    tie[pool] = tie_keys(pd.Series(ids[pool]), params.seed)
+    pool = pool[np.lexsort((tie[pool], -score[pool]))]
     queues: dict[int, list[int]] = {}
-    for index, topic in zip(pool.index, pool["topic"], strict=True):
-        queues.setdefault(int(topic), []).append(int(index))
-    heads = {topic: 0 for topic in queues}
-    tie = pool["tie"]
-    score = pool["score"]
+    for position in pool:
+        queues.setdefault(int(topics[position]), []).append(int(position))
+    heads = dict.fromkeys(queues, 0)
 
     targets = quota_targets(params.top, params.quotas)
-    taken = {name: 0 for name in targets}
-    per_topic_taken = {topic: 0 for topic in queues}
-    selected: list[int] = []
+    taken = dict.fromkeys(targets, 0)
+    per_topic_taken = dict.fromkeys(queues, 0)
+    chosen: list[int] = []
     diversity = _Diversity(vectors, params.max_similarity) if vectors is not None else None
 
     round_number = 0
-    while len(selected) < params.top and any(heads[t] < len(q) for t, q in queues.items()):
+    while len(chosen) < params.top and any(heads[t] < len(q) for t, q in queues.items()):
         round_number += 1
         if params.per_topic is not None and round_number > params.per_topic:
             break
         active = [t for t, q in queues.items() if heads[t] < len(q)]
         active.sort(key=lambda t: (-score[queues[t][heads[t]]], tie[queues[t][heads[t]]]))
         for topic in active:
-            if len(selected) >= params.top:
+            if len(chosen) >= params.top:
                 break
             group = groups.get(topic, OTHER)
             if taken[group] >= targets[group]:
                 continue
             queue = queues[topic]
             while heads[topic] < len(queue):
-                index = queue[heads[topic]]
+                position = queue[heads[topic]]
                 heads[topic] += 1
                 if diversity is not None:
-                    similar, similarity = diversity.closest(int(table.at[index, "row"]))
-                    if similar is not None and similarity >= params.max_similarity:
-                        other = table.at[selected[similar], "id"]
-                        reason[index] = "too_similar"
-                        detail[index] = (
-                            f"cosine {similarity:.3f} to selected {other} "
-                            f"(max_similarity {params.max_similarity:g})"
-                        )
-                        table.at[index, "similar_to"] = other
-                        table.at[index, "similarity"] = similarity
+                    nearest, cosine = diversity.closest(int(rows[position]))
+                    if nearest is not None and cosine >= params.max_similarity:
+                        other = ids[chosen[nearest]]
+                        reasons[position] = "too_similar"
+                        details[position] = (f"cosine {cosine:.3f} to selected {other} "
+                                             f"(max_similarity {params.max_similarity:g})")
+                        similar_to[position] = other
+                        similarity[position] = cosine
                         continue
-                    diversity.add(int(table.at[index, "row"]))
-                reason[index] = "selected"
-                detail[index] = (
-                    f"score {score[index]:g}, #{per_topic_taken[topic] + 1} of its topic"
-                )
-                selected.append(index)
-                table.at[index, "rank"] = len(selected)
+                    diversity.add(int(rows[position]))
                 per_topic_taken[topic] += 1
+                reasons[position] = "selected"
+                details[position] = (f"score {score[position]:g}, "
+                                     f"#{per_topic_taken[topic]} of its topic")
+                chosen.append(position)
+                rank[position] = len(chosen)
                 taken[group] += 1
                 break
 
     for topic, queue in queues.items():
         group = groups.get(topic, OTHER)
-        for index in queue[heads[topic]:]:
+        for position in queue[heads[topic]:]:
             if params.per_topic is not None and per_topic_taken[topic] >= params.per_topic:
-                reason[index] = "topic_cap"
-                detail[index] = f"its topic already has {params.per_topic} (per_topic)"
+                reasons[position] = "topic_cap"
+                details[position] = f"its topic already has {params.per_topic} (per_topic)"
             elif params.quotas and taken[group] >= targets[group]:
-                reason[index] = "quota_full"
-                detail[index] = f"quota {group or 'other'} is full ({targets[group]})"
+                reasons[position] = "quota_full"
+                details[position] = f"quota {group or 'other'} is full ({targets[group]})"
             else:
-                reason[index] = "not_needed"
-                detail[index] = f"ranked below the top {params.top}"
-    table["reason"] = reason
-    table["detail"] = detail
+                reasons[position] = "not_needed"
+                details[position] = f"ranked below the top {params.top}"
+    table["reason"] = reasons
+    table["detail"] = details
+    table["rank"] = pd.array(np.where(rank > 0, rank, None), dtype="Int64")
+    table["similar_to"] = similar_to
+    table["similarity"] = similarity
+    selected = [table.index[p] for p in chosen]
     return Selection(table, selected, params, targets, taken)
 
 
