@@ -129,6 +129,10 @@ def test_rerun_calls_nothing_and_parse_failures_stay_recorded(tmp_path):
     summary = json.loads(run.file("score_summary.json").read_text())
     assert summary["cached"] == len(TEXTS) and summary["called"] == 0
     assert summary["failed"] == {"multiple_match": 1, "no_match": 1}
+    # nothing spent now, but the answers behind the scores keep their recorded cost
+    assert summary["tokens"] == {"prompt": 0, "completion": 0} and summary["cost_usd"] == 0
+    assert summary["answers_tokens"] == {"prompt": 600, "completion": 60}
+    assert summary["answers_cost_usd"] == pytest.approx((600 * 1.0 + 60 * 2.0) / 1e6)
     pd.testing.assert_frame_equal(first, pd.read_parquet(run.file("scores.parquet")))
 
 

@@ -35,8 +35,11 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
     tokens = summary.get("tokens") or {}
     cost = summary.get("cost_usd")
     cost_text = "no price in config" if cost is None else f"${cost:.4f}"
-    lines.append(f"  tokens: {tokens.get('prompt', 0)} in, {tokens.get('completion', 0)} out; "
-                 f"cost {cost_text}")
+    lines.append(f"  this run: {tokens.get('prompt', 0)} tokens in, "
+                 f"{tokens.get('completion', 0)} out; cost {cost_text}")
+    answers = summary.get("answers_cost_usd")
+    if summary.get("cached") and answers is not None:
+        lines.append(f"  all answers behind these scores cost ${answers:.4f}")
     return lines
 
 

@@ -98,6 +98,8 @@ def _pass_summary(config: Mapping[str, Any], judge: Judge, stats: PassStats) -> 
     data["offline"] = judge.offline
     data["cost_usd"] = cost_usd(config, judge.model, stats.prompt_tokens,
                                 stats.completion_tokens)
+    data["answers_cost_usd"] = cost_usd(config, judge.model, stats.answers_prompt_tokens,
+                                        stats.answers_completion_tokens)
     return data
 
 
@@ -206,7 +208,10 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
         "errors": [e for p in passes for e in p["errors"]][:5],
         "tokens": {"prompt": sum(p["prompt_tokens"] for p in passes),
                    "completion": sum(p["completion_tokens"] for p in passes)},
-        "cost_usd": _total_cost(passes),
+        "cost_usd": _total_cost(passes, "cost_usd"),
+        "answers_tokens": {"prompt": sum(p["answers_prompt_tokens"] for p in passes),
+                           "completion": sum(p["answers_completion_tokens"] for p in passes)},
+        "answers_cost_usd": _total_cost(passes, "answers_cost_usd"),
         "cascade": cascade,
         "passes": passes,
         "seconds": round(time.perf_counter() - started, 3),
@@ -215,8 +220,8 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
     return summary
 
 
-def _total_cost(passes: list[dict[str, Any]]) -> float | None:
-    costs = [p["cost_usd"] for p in passes]
+def _total_cost(passes: list[dict[str, Any]], key: str) -> float | None:
+    costs = [p[key] for p in passes]
     return None if any(c is None for c in costs) else round(sum(costs), 6)
 
 

@@ -39,6 +39,7 @@ class Verdict:
     value: Any = None
     cached: bool = False
     error: str | None = None
+    tokens: tuple[int, int] = (0, 0)  # (prompt, completion) the answer cost when it was made
 
 
 @dataclass
@@ -52,8 +53,10 @@ class PassStats:
     called: int = 0
     http_requests: int = 0
     retries: int = 0
-    prompt_tokens: int = 0
+    prompt_tokens: int = 0       # sent by this run
     completion_tokens: int = 0
+    answers_prompt_tokens: int = 0       # behind every answer used, cached ones included
+    answers_completion_tokens: int = 0
     status: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)  # transport error message -> count
 
@@ -149,7 +152,9 @@ def judge_items(
             for item, request in zip(items, requests, strict=True):
                 hit = found.get(request.key)
                 verdicts[item.hash] = (
-                    Verdict(hit.status, hit.parsed, cached=True) if hit else Verdict(MISSING)
+                    Verdict(hit.status, hit.parsed, cached=True,
+                            tokens=(hit.prompt_tokens or 0, hit.completion_tokens or 0))
+                    if hit else Verdict(MISSING)
                 )
             stats.cached = len(found)
         else:
@@ -160,7 +165,8 @@ def judge_items(
                 stats=calls, desc=f"score {judge.name}",
             )
             verdicts = {
-                item.hash: Verdict(r.status, r.parsed, cached=r.cached, error=r.error)
+                item.hash: Verdict(r.status, r.parsed, cached=r.cached, error=r.error,
+                                   tokens=(r.prompt_tokens, r.completion_tokens))
                 for item, r in zip(items, results, strict=True)
             }
             stats.cached, stats.called = calls.cached, calls.called
@@ -169,4 +175,6 @@ def judge_items(
             stats.completion_tokens = calls.completion_tokens
     stats.status = Counter(v.status for v in verdicts.values())
     stats.errors = Counter(v.error for v in verdicts.values() if v.error)
+    stats.answers_prompt_tokens = sum(v.tokens[0] for v in verdicts.values())
+    stats.answers_completion_tokens = sum(v.tokens[1] for v in verdicts.values())
     return verdicts, stats
