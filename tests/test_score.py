@@ -387,3 +387,40 @@ def test_empty_run_writes_a_typed_empty_table(tmp_path):
     schema = pq.read_schema(run.file("scores.parquet"))
     assert str(schema.field("id").type) == "string" and str(schema.field("score").type) == "double"
     assert str(schema.field("creativity").type) == "bool"
+
+
+def test_cli_batch_files_and_a_user_rubric(tmp_path):
+    run = make_run(tmp_path / "run", TEXTS)
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(
+        {"score": {"judge": "cheap"}, **judge_config(cheap="http://127.0.0.1:9/v1")}))
+    base = ["score", "--run", str(run.path), "--config", str(config_file)]
+    runner = CliRunner()
+    requests_file, results_file = tmp_path / "batch.jsonl", tmp_path / "out.jsonl"
+    result = runner.invoke(main, [*base, "--export-batch", str(requests_file), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"judge": "cheap", "exported": 6,
+                                         "file": str(requests_file)}
+    answer_batch(requests_file, results_file)
+    result = runner.invoke(main, [*base, "--import-batch", str(results_file)])
+    assert result.exit_code == 0, result.output
+    assert "imported 6 answers" in result.stderr
+    assert "scored 4 (from cache 6, called 0)" in result.stdout
+    assert "failed: multiple_match 1, no_match 1" in result.stdout
+
+    rubric = tmp_path / "two.yaml"
+    rubric.write_text(
+        "id: two\nversion: 1\nkind: criteria\ncriteria:\n"
+        "  - name: creativity\n    question: Does it ask for original writing?\n"
+        "  - name: real_world\n    question: Is it a practical situation?\n"
+        "system: |\n  Grade the prompt. {criteria}\n  Answer {\"met\": [numbers]}.\n"
+        "user: |\n  <prompt>\n  {prompt}\n  </prompt>\n"
+        "answer:\n  parser: json\n  field: met\n  response_format: json_object\n", "utf-8")
+    result = runner.invoke(main, ["score", "--run", str(run.path), "--judge", "heuristic",
+                                  "--rubric", str(rubric)])
+    assert result.exit_code == 0, result.output
+    scores = pd.read_parquet(run.file("scores.parquet"))
+    assert set(scores["rubric"]) == {"two-v1"}
+    assert [c for c in scores.columns if c in ("creativity", "real_world", "specificity")] == [
+        "creativity", "real_world"]
+    assert scores["score"].between(0, 2).all()
