@@ -347,7 +347,7 @@ def test_killed_run_resumes_without_judging_a_prompt_twice(tmp_path):
     run = make_run(tmp_path / "run", texts)
 
     def slow(request):
-        return Reply(200, grader(request), delay=0.1)
+        return Reply(200, grader(request), delay=0.2)
 
     with OpenAIServer(chat=slow) as server:
         config_file = tmp_path / "config.yaml"
