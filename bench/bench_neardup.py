@@ -69,14 +69,15 @@ def main() -> None:
     parser.add_argument("--kinds", default="flat,ivf,hnsw", help="comma-separated index kinds")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--threshold", type=float, default=0.95)
-    parser.add_argument("--nprobe", type=int, default=None, help="IVF cells probed (config: 8)")
+    parser.add_argument("--nprobe", default=None,
+                        help="IVF cells probed, comma-separated to sweep (default: config, 8)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     import faiss
 
     from miner.config import load_config
-    from miner.index import build_index, describe_index, nearest
+    from miner.index import build_index, describe_index, nearest, set_search_params
 
     if args.embeddings:
         vectors = np.ascontiguousarray(np.load(args.embeddings)[: args.n], dtype=np.float32)
@@ -85,8 +86,7 @@ def main() -> None:
         vectors = synthetic(args.n, args.dim, args.seed)
         origin = f"synthetic with planted near-duplicates ({args.n:,} x {args.dim})"
     section = load_config()["index"]
-    if args.nprobe:
-        section["ivf_nprobe"] = args.nprobe
+    probes = [int(p) for p in args.nprobe.split(",")] if args.nprobe else [section["ivf_nprobe"]]
     print(f"vectors: {origin}; faiss {faiss.__version__}, {faiss.omp_get_max_threads()} threads")
     ids = np.arange(len(vectors))
     truth_ids: np.ndarray | None = None
@@ -95,21 +95,24 @@ def main() -> None:
         started = time.perf_counter()
         index = build_index(vectors, ids, {**section, "kind": kind})
         built = time.perf_counter() - started
-        started = time.perf_counter()
-        sims, found = nearest(index, vectors, args.k + 1)
-        queried = time.perf_counter() - started
-        sims, found = neighbours(sims, found, args.k)
-        pairs = dup_pairs(sims, found, args.threshold)
-        line = (f"{kind:>5} {describe_index(index)}: build {built:6.1f} s, all-vs-all query "
-                f"{queried:6.1f} s, total {built + queried:6.1f} s")
-        if truth_ids is None:
-            truth_ids, truth_pairs = found, pairs
-            line += f"; {len(pairs):,} duplicate pairs at cosine >= {args.threshold}"
-        else:
-            hits = (found[:, :, None] == truth_ids[:, None, :]).any(axis=2).mean()
-            pair_recall = len(pairs & truth_pairs) / max(1, len(truth_pairs))
-            line += f"; recall@{args.k} {hits:.4f}, duplicate-pair recall {pair_recall:.4f}"
-        print(line, flush=True)
+        for nprobe in probes if kind == "ivf" else [None]:
+            if nprobe is not None:
+                set_search_params(index, {**section, "ivf_nprobe": nprobe})
+            started = time.perf_counter()
+            sims, found = nearest(index, vectors, args.k + 1)
+            queried = time.perf_counter() - started
+            sims, found = neighbours(sims, found, args.k)
+            pairs = dup_pairs(sims, found, args.threshold)
+            line = (f"{kind:>5} {describe_index(index)}: build {built:6.1f} s, all-vs-all query "
+                    f"{queried:6.1f} s, total {built + queried:6.1f} s")
+            if truth_ids is None:
+                truth_ids, truth_pairs = found, pairs
+                line += f"; {len(pairs):,} duplicate pairs at cosine >= {args.threshold}"
+            else:
+                hits = (found[:, :, None] == truth_ids[:, None, :]).any(axis=2).mean()
+                pair_recall = len(pairs & truth_pairs) / max(1, len(truth_pairs))
+                line += f"; recall@{args.k} {hits:.4f}, duplicate-pair recall {pair_recall:.4f}"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -279,7 +279,7 @@ def load_index(run: Run, index_config: dict[str, Any] | None = None) -> Any:
         raise MinerError(f"{path}: not a FAISS index ({first}); rerun `miner index`") from None
     if index_config is None:
         counts = (run.stage_entry("index") or {}).get("counts", {})
-        index_config = {"ivf_nprobe": counts.get("nprobe", 8),
+        index_config = {"ivf_nprobe": counts.get("nprobe", 32),
                         "hnsw_ef_search": counts.get("ef_search", 64)}
     set_search_params(index, index_config)
     return index

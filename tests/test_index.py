@@ -67,7 +67,7 @@ def test_ivf_is_chosen_above_exact_max_and_keeps_recall(tmp_path):
     assert outcome.counts["kind"] == "ivf"
     assert outcome.counts["nlist"] == 3000 // 39  # 4 * sqrt(3000) capped at N / 39
     index = load_index(run, config["index"])
-    assert describe_index(index)["nprobe"] == 8
+    assert describe_index(index)["nprobe"] == config["index"]["ivf_nprobe"]
     queries = clustered(rng, 200, 32, 40)
     _, found = nearest(index, queries, 10)
     assert recall(found, brute_force(vectors, queries, 10)[1]) >= 0.95
