@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from miner.errors import ConfigError, InputError
+from miner.errors import ConfigError, InputError, MinerError
 from miner.llm import (
     CallStats,
     ChatRequest,
@@ -284,3 +284,13 @@ def test_requests_sharing_a_key_are_sent_once():
         results = complete_many(make_spec(server.base_url, concurrency=4), requests)
         assert len(server.requests) == 3
     assert [r.content for r in results] == [f"echo: question {i}" for i in (0, 1, 2)] * 2
+
+
+def test_a_dead_endpoint_stops_the_batch_with_one_clear_error(tmp_path):
+    def no_such_model(request):
+        return Reply(404, {"error": {"message": "model 'judge-m' not found"}})
+
+    with OpenAIServer(chat=no_such_model) as server, LLMCache(tmp_path / "c.sqlite") as cache:
+        with pytest.raises(MinerError, match="in a row failed.*not found.*rerun to resume"):
+            complete_many(make_spec(server.base_url, concurrency=2), make_requests(100), cache)
+        assert len(server.requests) < 20

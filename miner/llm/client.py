@@ -5,7 +5,8 @@ event loop). It answers cached keys from the cache, sends the rest through the `
 async client with `spec.concurrency` workers, round-robin over `spec.base_urls`, within the
 spec's requests/tokens-per-minute limits, retrying 429, 5xx, timeouts and connection errors
 with exponential backoff (or the server's `Retry-After`), and stores every completed answer
-in the cache the moment it arrives. Results come back in request order.
+in the cache the moment it arrives. Results come back in request order. An endpoint that
+fails every request (down, wrong model) stops the batch early with one clear error.
 
 Token counts for rate limits are estimated as characters / 4 (tiktoken would download its
 BPE files); reported usage from the server is what gets stored.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from miner.console import progress
-from miner.errors import ConfigError
+from miner.errors import ConfigError, MinerError
 from miner.llm.cache import CachedAnswer, LLMCache
 from miner.llm.ratelimit import RateLimiter
 from miner.llm.spec import OPENAI_URL, LLMSpec
@@ -33,6 +34,7 @@ from miner.llm.spec import OPENAI_URL, LLMSpec
 CHARS_PER_TOKEN = 4
 MAX_BACKOFF_S = 60.0
 MAX_RETRY_AFTER_S = 300.0
+MIN_FAILURES_IN_A_ROW = 10  # stop a batch whose endpoint is down (at least 2 x concurrency)
 ERROR = "error"
 OK = "ok"
 
@@ -272,11 +274,20 @@ async def acomplete_many(
         caller = _Caller(spec, stats)
         queue = iter(todo)
         bar = progress(total=len(todo), desc=desc, unit="req")
+        failures = {"in_a_row": 0, "last": ""}
+        give_up_after = max(MIN_FAILURES_IN_A_ROW, 2 * spec.concurrency)
 
         async def worker() -> None:
             for index in queue:
+                if failures["in_a_row"] >= give_up_after:
+                    return
                 request = requests[index]
                 result = await caller.call(request)
+                if result.status == ERROR:
+                    failures["in_a_row"] += 1
+                    failures["last"] = result.error or ""
+                else:
+                    failures["in_a_row"] = 0
                 if result.status == OK and parse is not None:
                     result.status, result.parsed = parse(result.content or "", request)
                 if result.status != ERROR and cache is not None:
@@ -301,6 +312,12 @@ async def acomplete_many(
         finally:
             bar.close()
             await caller.close()
+        if failures["in_a_row"] >= give_up_after:
+            raise MinerError(
+                f"judge '{spec.name}' ({', '.join(spec.base_urls)}): {failures['in_a_row']} "
+                f"requests in a row failed, stopped (last: {failures['last']}); answers so far "
+                "are cached, rerun to resume"
+            )
     return [r for r in results if r is not None]
 
 
@@ -318,8 +335,9 @@ def complete_many(
     `parse(content, request) -> (status, parsed)` turns a raw answer into a status ("ok" or
     a failure name such as "no_match") and a JSON-serialisable value; both are cached with
     the raw answer. Transport failures after all retries come back with status "error" and
-    are not cached. Requests sharing a key are sent once and share the result. Pass
-    `stats` to collect counters (cache hits, calls, retries, tokens).
+    are not cached; after max(10, 2 x concurrency) failures in a row (endpoint down, wrong
+    model name) it stops with a `MinerError`. Requests sharing a key are sent once and share
+    the result. Pass `stats` to collect counters (cache hits, calls, retries, tokens).
     Results are in request order. Not for use inside a running event loop (use
     `acomplete_many` there).
     """
