@@ -51,11 +51,7 @@ def _serve(latency: float, queue: multiprocessing.Queue, stop: multiprocessing.E
     def handler(request: dict):
         return Reply(200, _answer(request), delay=latency) if latency else _answer(request)
 
-    with OpenAIServer(chat=handler) as server:
-        server._httpd.socket.listen(1024)  # 64 clients connect at once: widen the backlog
-        # http.server writes headers and body separately; with Nagle's algorithm on, each
-        # answer waits ~40 ms for the client's delayed ACK, which would be all we measure.
-        server._httpd.RequestHandlerClass.disable_nagle_algorithm = True
+    with OpenAIServer(chat=handler) as server:  # wide backlog, Nagle off: see the server
         queue.put(server.base_url)
         stop.wait()
 

@@ -63,6 +63,10 @@ def embeddings_body(vectors: list[list[float]], model: str = "m") -> dict:
     }
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # concurrency-64 clients overflow the default backlog of 5
+
+
 class OpenAIServer:
     """Serve `/v1/chat/completions` and `/v1/embeddings` on 127.0.0.1 in a thread."""
 
@@ -74,7 +78,7 @@ class OpenAIServer:
         self.requests: list[tuple[str, dict]] = []
         self.headers_seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler())
+        self._httpd = _Server(("127.0.0.1", 0), self._make_handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -97,6 +101,9 @@ class OpenAIServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; without this each reply waits
+            # ~40 ms for the client's delayed ACK (Nagle).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
