@@ -335,7 +335,7 @@ TOPICS: tuple[Topic, ...] = (
         ("I am 35, earn ${n}0,000 a year {ctx}, and have a $300,000 {x}. Calculate exactly "
          "whether refinancing from 6.5% to 5.9% with $6,000 fees pays off, compare it with "
          "investing in an {y}, and explain step by step which assumptions must hold.",
-         "Design a retirement portfolio for a couple with ${n}00,000 across an {x} and a {y}. "
+         "Design a retirement portfolio for a couple with $900,000 across an {x} and a {y}. "
          "It must keep 4% withdrawals safe for 30 years; calculate the expected return, "
          "analyze sequence risk and explain the tax consequences precisely.",
          "Our small business {ctx} must decide between leasing and buying a $80,000 vehicle. "

@@ -87,6 +87,8 @@ def load_candidates(run: Run) -> pd.DataFrame:
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
 
     labels, categories = topic_labels(read_topic_info(run.require("topic_info.json")))
-    frame["topic_label"] = [labels.get(t, "outliers") for t in frame["topic"]]
+    frame["topic_label"] = [
+        labels.get(t, "outliers" if t == OUTLIER else f"topic {t}") for t in frame["topic"]
+    ]
     frame["category_label"] = [categories.get(t, "") for t in frame["topic"]]
     return frame.reset_index(drop=True)
