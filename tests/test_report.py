@@ -280,7 +280,8 @@ def test_stage_skips_when_fresh_and_reruns_on_change(tmp_path):
     assert not run_report(Run(run), config).skipped
     assert run_report(Run(run), config).skipped
     assert not run_report(Run(run), load_config(overrides={"report.map_points": 50})).skipped
-    (run / "score_summary.json").write_text(json.dumps({"judge": "gpt-4o-mini", "cost_usd": 1.5}))
+    paid = {"judge": "gpt-4o-mini", "answers_cost_usd": 1.5}
+    (run / "score_summary.json").write_text(json.dumps(paid))
     outcome = run_report(Run(run), load_config(overrides={"report.map_points": 50}))
     assert not outcome.skipped
     summary = json.loads((run / "report" / "summary.json").read_text())

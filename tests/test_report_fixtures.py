@@ -177,8 +177,8 @@ def build_run(
                     "note": "offline heuristic judge: <i>no endpoint</i>",
                     "rubric": "benchbuilder-v1",
                     "scored": n,
-                    "tokens": {"prompt": 12345, "completion": 678},
-                    "cost_usd": 0.0,
+                    "answers_tokens": {"prompt": 12345, "completion": 678},
+                    "answers_cost_usd": 0.0,
                 }
             )
         )

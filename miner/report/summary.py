@@ -16,10 +16,6 @@ from miner import __version__
 from miner.report.inputs import ReportInputs
 
 OUTLIER = -1
-# score_summary.json keys shown as the judge's token and cost figures, first found wins.
-_COST_KEYS = ("cost_usd", "cost", "estimated_cost_usd", "estimated_cost")
-_TOKEN_KEYS = ("tokens", "total_tokens")
-_HEURISTIC_KEYS = ("heuristic", "offline")
 
 
 def _number(value: Any) -> float | int | None:
@@ -168,9 +164,7 @@ def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
         by_status = {str(k): int(v) for k, v in counts.items()}
     name = summary.get("judge") or ", ".join(inputs.judges) or None
     rubric = summary.get("rubric") or ", ".join(inputs.rubrics) or None
-    heuristic = any(bool(summary.get(key)) for key in _HEURISTIC_KEYS) or (
-        "heuristic" in str(name or "").lower()
-    )
+    heuristic = bool(summary.get("offline")) or "heuristic" in str(name or "").lower()
     scored = int(rows["score"].notna().sum()) if "score" in rows else summary.get("scored")
     rated = int(rows["status"].notna().sum()) if "status" in rows else None
     return {
@@ -181,8 +175,9 @@ def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
         "scored": scored,
         "failed": (rated - scored) if rated is not None and scored is not None else None,
         "by_status": by_status,
-        "tokens": next((summary[k] for k in _TOKEN_KEYS if k in summary), None),
-        "cost": next((summary[k] for k in _COST_KEYS if k in summary), None),
+        # What every answer behind these scores cost, cached ones included (score_summary.json).
+        "tokens": summary.get("answers_tokens"),
+        "cost": summary.get("answers_cost_usd"),
         "summary": {k: v for k, v in summary.items() if isinstance(v, (str, int, float, bool))},
         "source": "score_summary.json" if inputs.score_summary else "scores.parquet",
     }
