@@ -13,8 +13,9 @@ from miner.cli.options import json_option, print_json
 @click.option("--run", "run_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("outputs") / "demo", show_default=True,
               help="Run folder for the demo's log and artifacts.")
-@click.option("--prompts", type=click.IntRange(min=100), default=3000, show_default=True,
-              help="Conversations in the generated log.")
+@click.option("--prompts", type=click.IntRange(min=1000), default=3000, show_default=True,
+              help="Conversations in the generated log (at least 1,000: fewer leave too few "
+                   "prompts per topic to cluster).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the generated log (the same seed gives the same log).")
 @click.option("--top", type=click.IntRange(min=1), default=None,
