@@ -68,7 +68,12 @@ def selection_table(selection: Selection, contamination: pd.DataFrame | None) ->
     if contamination is not None:
         table.loc[contamination.index, "near_file"] = contamination["near_file"]
         table.loc[contamination.index, "near_similarity"] = contamination["similarity"]
-    return table[_SELECTION_COLUMNS]
+    table = table[_SELECTION_COLUMNS].copy()
+    for column in ("id", "uid", "topic_label", "category_label", "group", "reason", "detail",
+                   "similar_to", "near_file"):
+        table[column] = table[column].astype("string")  # a stable schema, even when all null
+    table["near_similarity"] = table["near_similarity"].astype(float)
+    return table
 
 
 def write_selection(
