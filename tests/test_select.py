@@ -368,3 +368,19 @@ def test_relaxed_cap_is_the_smallest_that_reaches_top(tmp_path: Path) -> None:
     assert relax["per_topic"] == {"setting": "per_topic", "value": 6, "selected": 7,
                                   "reaches_top": True}
     assert summary["questions"] == 2
+
+
+def test_nothing_passes_is_explained_not_a_crash(tmp_path: Path) -> None:
+    rows = [{"id": f"p{i}", "text": f"easy prompt {i}", "topic": i % 2, "score": 1}
+            for i in range(6)]
+    run = write_run(tmp_path / "none", rows, {0: "greeting", 1: "smalltalk"})
+    outcome = run_select(run, config_with(top=5))
+    summary = json.loads(run.file("benchmark/selection.json").read_text())
+    assert outcome.counts["low_score"] == 6 and summary["questions"] == 0
+    assert run.file("benchmark/question.jsonl").read_text() == ""
+    assert summary["shortfall"][0].startswith("0 prompts in 0 topics pass the filters")
+    relax = {r["setting"]: r for r in summary["relaxations"]}
+    # neither threshold alone helps (score 1 prompts sit in topics of mean 1): both together do
+    assert set(relax) == {"min_score+min_topic_mean"}
+    assert relax["min_score+min_topic_mean"]["value"] == [1, 1]
+    assert relax["min_score+min_topic_mean"]["selected"] == 4  # 2 topics x per_topic 2

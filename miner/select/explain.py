@@ -59,6 +59,14 @@ def _ladder(current: float, lowest: float, step: float) -> list[float]:
     return values
 
 
+def _pairs(first: list[float], second: list[float]) -> list[list[float]]:
+    """Step both ladders together; the shorter one stays at its last value."""
+    if not first or not second:
+        return []
+    return [[first[min(i, len(first) - 1)], second[min(i, len(second) - 1)]]
+            for i in range(max(len(first), len(second)))]
+
+
 def _doubling(current: int, largest: int) -> list[int]:
     """current+1, current+2, current+4, ... up to the largest topic's pool size."""
     values, step = [], 1
@@ -102,16 +110,22 @@ def relaxations(
 
     trials: list[tuple[str, list[Any], Callable[[Any], dict[str, Any]]]] = []
     if params.per_topic is not None:
-        largest = int(selection.pool.groupby("topic").size().max() or 0)
+        sizes = selection.pool.groupby("topic").size()
+        largest = int(sizes.max()) if len(sizes) else 0
         # a cap at the largest topic's pool size is the same as no cap
         trials.append(("per_topic", _doubling(params.per_topic, largest),
                        lambda v: {"per_topic": v}))
     scores = frame["score"].dropna()
     if len(scores):
-        trials.append(("min_score", _ladder(params.min_score, float(scores.min()), 1.0),
-                       lambda v: {"min_score": v}))
-        trials.append(("min_topic_mean", _ladder(params.min_topic_mean, float(scores.min()), 0.5),
-                       lambda v: {"min_topic_mean": v}))
+        steps = _ladder(params.min_score, float(scores.min()), 1.0)
+        trials.append(("min_score", steps, lambda v: {"min_score": v}))
+        means = _ladder(params.min_topic_mean, float(scores.min()), 0.5)
+        trials.append(("min_topic_mean", means, lambda v: {"min_topic_mean": v}))
+        # both thresholds a step lower at a time, for when neither alone is enough
+        pairs = _pairs(steps, means)
+        if pairs:
+            trials.append(("min_score+min_topic_mean", pairs,
+                           lambda v: {"min_score": v[0], "min_topic_mean": v[1]}))
     if params.max_similarity is not None and selection.counts["too_similar"]:
         trials.append(("max_similarity", [None], lambda v: {"max_similarity": v}))
     if not params.include_outliers and selection.counts["outlier"]:
@@ -148,6 +162,8 @@ def describe_relaxation(entry: dict[str, Any]) -> str:
         shown = str(value).lower()
     elif isinstance(value, dict):
         shown = "none"
+    elif isinstance(value, list):
+        shown = " and ".join(f"{v:g}" for v in value)
     else:
         shown = f"{value:g}"
     done = " (reaches --top)" if entry["reaches_top"] else ""
