@@ -135,6 +135,9 @@ def relaxations(
 
     found: list[dict[str, Any]] = []
     for setting, values, change in trials:
+        if setting == "min_score+min_topic_mean" and any(
+                f["reaches_top"] for f in found if f["setting"] in ("min_score", "min_topic_mean")):
+            continue
         best: tuple[Any, int] | None = None
         previous = None
         for value in values:

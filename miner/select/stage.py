@@ -169,6 +169,6 @@ def shortfall_lines(summary: dict[str, Any]) -> list[str]:
     lines = [f"selected {summary['questions']} of --top {summary['top']}:"]
     lines += [f"  - {line}" for line in summary["shortfall"]]
     if summary["relaxations"]:
-        lines.append("  relaxing one setting at a time would give:")
+        lines.append("  relaxing would give:")
         lines += [f"    {describe_relaxation(r)}" for r in summary["relaxations"]]
     return lines
