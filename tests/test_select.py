@@ -384,3 +384,19 @@ def test_nothing_passes_is_explained_not_a_crash(tmp_path: Path) -> None:
     assert set(relax) == {"min_score+min_topic_mean"}
     assert relax["min_score+min_topic_mean"]["value"] == [1, 1]
     assert relax["min_score+min_topic_mean"]["selected"] == 4  # 2 topics x per_topic 2
+
+
+def test_fill_topics_takes_best_topics_first_per_topic_each(tmp_path: Path) -> None:
+    # three topics of means 7, 6.25 and 6: `topics` fills 2 + 2 from the two best topics;
+    # `rounds` spreads the same 4 slots over all three topics
+    rows = [{"id": f"t{t}p{i}", "text": f"prompt {t} {i}", "topic": t, "score": s}
+            for t, scores in enumerate([[7, 7, 7], [7, 6, 6, 6], [6, 6, 6]])
+            for i, s in enumerate(scores)]
+    run = write_run(tmp_path / "fill", rows, {0: "best", 1: "second", 2: "third"})
+    frame = load_candidates(run)
+    by_topics = select_benchmark(frame, params(top=4, per_topic=2, fill="topics"))
+    assert list(by_topics.table.loc[by_topics.selected, "topic"]) == [0, 0, 1, 1]
+    by_rounds = select_benchmark(frame, params(top=4, per_topic=2, fill="rounds"))
+    assert sorted(by_rounds.table.loc[by_rounds.selected, "topic"]) == [0, 0, 1, 2]
+    with pytest.raises(ConfigError, match="select.fill"):
+        params_from_config({**config_with()["select"], "fill": "random"})

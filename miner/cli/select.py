@@ -37,6 +37,9 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
               help="Keep prompts only from topics whose mean score is at least this. Default: 3.")
 @click.option("--per-topic", type=click.IntRange(min=0), default=None,
               help="At most this many prompts per topic (0: no cap). Default: 2.")
+@click.option("--fill", type=click.Choice(["rounds", "topics"]), default=None,
+              help="rounds: every topic gives one prompt before any gives two (default); "
+                   "topics: best-mean topics first, --per-topic each (Arena-Hard v0.1).")
 @click.option("--max-similarity", type=click.FloatRange(-1, 1), default=None,
               help="No two selected prompts at or above this cosine. Default: 0.85.")
 @click.option("--no-diversity", is_flag=True, default=False,
@@ -59,7 +62,7 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
 @json_option
 def select(
     top: int | None, min_score: float | None, min_topic_mean: float | None,
-    per_topic: int | None, max_similarity: float | None, no_diversity: bool,
+    per_topic: int | None, fill: str | None, max_similarity: float | None, no_diversity: bool,
     exclude_near: tuple[str, ...], exclude_threshold: float | None, quotas: tuple[str, ...],
     fmt: str | None, seed: int | None, run_dir: Path, config_file: Path | None, force: bool,
     as_json: bool,
@@ -81,6 +84,7 @@ def select(
         "select.min_score": min_score,
         "select.min_topic_mean": min_topic_mean,
         "select.per_topic": per_topic,
+        "select.fill": fill,
         "select.max_similarity": max_similarity,
         "select.exclude_near": [str(Path(f).resolve()) for f in exclude_near] or None,
         "select.exclude_threshold": exclude_threshold,

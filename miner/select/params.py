@@ -9,6 +9,7 @@ from typing import Any
 from miner.errors import ConfigError
 
 FORMATS = ("v0.1", "v2", "fastchat", "mt-bench")
+FILLS = ("rounds", "topics")
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class SelectParams:
     min_score: float = 6.0
     min_topic_mean: float = 3.0
     per_topic: int | None = 2
+    fill: str = "rounds"
     include_outliers: bool = False
     max_similarity: float | None = 0.85
     exclude_threshold: float = 0.9
@@ -72,8 +74,12 @@ def params_from_config(section: Mapping[str, Any]) -> SelectParams:
         raise ConfigError(
             f"config 'select.format' must be one of {', '.join(FORMATS)}, got {fmt!r}"
         )
+    fill = section.get("fill")
+    if fill not in FILLS:
+        raise ConfigError(f"config 'select.fill' must be one of {', '.join(FILLS)}, got {fill!r}")
     return SelectParams(
         top=int(top),
+        fill=fill,
         min_score=float(_number(section, "min_score", low=float("-inf"))),
         min_topic_mean=float(_number(section, "min_topic_mean", low=float("-inf"))),
         per_topic=None if per_topic is None else int(per_topic),

@@ -4,12 +4,14 @@
    (`dup_of`), near-duplicate (`near_dup_of`), no score, outlier topic (-1), score below
    `min_score`, topic mean below `min_topic_mean`, near an excluded benchmark question.
    A topic's mean is over its distinct scored prompts (duplicates do not inflate it).
-2. Stratified sampling in rounds: in round r every topic offers its r-th best candidate
-   (score, then a seeded draw); topics take turns in order of that candidate's score, so
-   every topic gets one prompt before any gets two, and no topic gets more than
-   `per_topic`. A candidate whose cosine to an already selected prompt reaches
-   `max_similarity` is skipped for the topic's next one. With quotas, each quota group
-   stops taking prompts once it holds its share of `top`.
+2. Stratified sampling, no topic giving more than `per_topic`, each topic's candidates
+   best first (score, then a seeded draw). `fill: rounds` (default): in round r every
+   topic offers its r-th best candidate and topics take turns in order of that
+   candidate's score, so every topic gets one prompt before any gets two. `fill: topics`
+   (Arena-Hard v0.1's 250 topics x 2): topics in order of their mean score, each giving up
+   to `per_topic` before the next gives any. A candidate whose cosine to an already
+   selected prompt reaches `max_similarity` is skipped for the topic's next one. With
+   quotas, each quota group stops taking prompts once it holds its share of `top`.
 """
 
 from __future__ import annotations
@@ -151,42 +153,55 @@ def select_benchmark(
     chosen: list[int] = []
     diversity = _Diversity(vectors, params.max_similarity) if vectors is not None else None
 
-    round_number = 0
-    while len(chosen) < params.top and any(heads[t] < len(q) for t, q in queues.items()):
-        round_number += 1
-        if params.per_topic is not None and round_number > params.per_topic:
-            break
-        active = [t for t, q in queues.items() if heads[t] < len(q)]
-        active.sort(key=lambda t: (-score[queues[t][heads[t]]], tie[queues[t][heads[t]]]))
-        for topic in active:
-            if len(chosen) >= params.top:
-                break
-            group = groups.get(topic, OTHER)
-            if taken[group] >= targets[group]:
-                continue
-            queue = queues[topic]
-            while heads[topic] < len(queue):
-                position = queue[heads[topic]]
-                heads[topic] += 1
-                if diversity is not None:
-                    nearest, cosine = diversity.closest(int(rows[position]))
-                    if nearest is not None and cosine >= params.max_similarity:
-                        other = ids[chosen[nearest]]
-                        reasons[position] = "too_similar"
-                        details[position] = (f"cosine {cosine:.3f} to selected {other} "
-                                             f"(max_similarity {params.max_similarity:g})")
-                        similar_to[position] = other
-                        similarity[position] = cosine
-                        continue
-                    diversity.add(int(rows[position]))
-                per_topic_taken[topic] += 1
-                reasons[position] = "selected"
-                details[position] = (f"score {score[position]:g}, "
-                                     f"#{per_topic_taken[topic]} of its topic")
-                chosen.append(position)
-                rank[position] = len(chosen)
-                taken[group] += 1
-                break
+    def take_next(topic: int) -> None:
+        """Select the topic's best remaining candidate not too close to one already taken."""
+        queue = queues[topic]
+        while heads[topic] < len(queue):
+            position = queue[heads[topic]]
+            heads[topic] += 1
+            if diversity is not None:
+                nearest, cosine = diversity.closest(int(rows[position]))
+                if nearest is not None and cosine >= params.max_similarity:
+                    other = ids[chosen[nearest]]
+                    reasons[position] = "too_similar"
+                    details[position] = (f"cosine {cosine:.3f} to selected {other} "
+                                         f"(max_similarity {params.max_similarity:g})")
+                    similar_to[position] = other
+                    similarity[position] = cosine
+                    continue
+                diversity.add(int(rows[position]))
+            per_topic_taken[topic] += 1
+            reasons[position] = "selected"
+            details[position] = (f"score {score[position]:g}, "
+                                 f"#{per_topic_taken[topic]} of its topic")
+            chosen.append(position)
+            rank[position] = len(chosen)
+            taken[groups.get(topic, OTHER)] += 1
+            return
+
+    def may_take(topic: int) -> bool:
+        group = groups.get(topic, OTHER)
+        return (len(chosen) < params.top and heads[topic] < len(queues[topic])
+                and taken[group] < targets[group]
+                and (params.per_topic is None or per_topic_taken[topic] < params.per_topic))
+
+    if params.fill == "topics":
+        # Arena-Hard v0.1's way: best topics first (mean score, then a seeded draw), each
+        # giving up to per_topic before the next topic gives any.
+        mean_of = table.groupby("topic")["topic_mean"].first()
+        topic_tie = dict(zip(queues, tie_keys(pd.Series([str(t) for t in queues]), params.seed),
+                             strict=True))
+        for topic in sorted(queues, key=lambda t: (-mean_of[t], topic_tie[t])):
+            while may_take(topic):
+                take_next(topic)
+    else:
+        # Rounds: every topic offers its best remaining candidate, best offer first.
+        while any(may_take(t) for t in queues):
+            active = [t for t in queues if may_take(t)]
+            active.sort(key=lambda t: (-score[queues[t][heads[t]]], tie[queues[t][heads[t]]]))
+            for topic in active:
+                if may_take(topic):
+                    take_next(topic)
 
     for topic, queue in queues.items():
         group = groups.get(topic, OTHER)
