@@ -210,11 +210,14 @@ class Run:
     ) -> StageOutcome:
         """Run `body` unless the stage is fresh; record its fingerprint, counts and timing.
 
+        The fingerprint covers `inputs`, `config` and miner's version.
+
         `inputs` maps input names to digests (see `digest`, `file_digest`); `config` is the
         stage's effective config section; `body` writes `outputs` and returns its counts.
         """
         self.path.mkdir(parents=True, exist_ok=True)
-        stage_fingerprint = fingerprint({"inputs": inputs, "config": config})
+        # The version too: an upgraded miner redoes stages whose code may have changed.
+        stage_fingerprint = fingerprint({"inputs": inputs, "config": config, "miner": __version__})
         if not force and self.is_fresh(stage, stage_fingerprint):
             info(f"{stage}: up to date, skipped (use --force to redo it)")
             entry = self.stage_entry(stage) or {}

@@ -84,3 +84,13 @@ def test_atomic_path_replaces_folders_whole(tmp_path):
 def test_require_names_the_command_that_makes_the_artifact(tmp_path):
     with pytest.raises(MissingArtifactError, match="run `miner embed --run .*` first"):
         Run(tmp_path).require("embeddings.npy")
+
+
+def test_a_new_miner_version_redoes_the_stage(tmp_path, monkeypatch):
+    run, calls = Run(tmp_path / "r"), []
+    kwargs = dict(inputs={}, config={}, outputs=["out.txt"], body=_writer(run, calls))
+    run.run_stage("s", **kwargs)
+    monkeypatch.setattr("miner.run.__version__", "99.0.0")
+    assert not run.run_stage("s", **kwargs).skipped
+    assert run.run_stage("s", **kwargs).skipped
+    assert len(calls) == 2
