@@ -94,7 +94,7 @@ def main() -> None:
     print(f"prompts: {origin}; device {args.device}; torch threads {torch.get_num_threads()}")
     print(f"plain SentenceTransformer.encode fp32 (batch {args.baseline_batch_size}): "
           f"{plain_rate:,.1f} prompts/s wall, {plain_cpu:,.1f} per CPU-second")
-    print(f"miner embedder ({ours.precision}, batch {ours.batch_size}, length-sorted): "
+    print(f"miner embedder ({ours.precision}, batch {ours.batch_size}, sorted by tokens): "
           f"{our_rate:,.1f} prompts/s wall, {our_cpu:,.1f} per CPU-second")
     print(f"speed-up: {our_rate / plain_rate:.2f}x wall, {our_cpu / plain_cpu:.2f}x CPU time")
     print(f"cosine to fp32: min {cosines.min():.5f}, 1st percentile "

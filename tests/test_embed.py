@@ -69,6 +69,7 @@ def test_auto_precision_falls_back_to_fp32_without_bf16():
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16")
 def test_bf16_vectors_match_fp32(minilm):
     assert minilm.precision == "bf16"  # auto picks bf16 on this CPU
+    assert any(type(m).__name__ == "FusedLinear" for m in minilm.model.modules())
     fp32 = make_embedder(config_with({"precision": "fp32"})["embed"])
     texts = PROMPTS + [" ".join(PROMPTS) * 3, "short one, but long enough to count"]
     cosines = (minilm.encode(texts) * fp32.encode(texts)).sum(axis=1)

