@@ -36,6 +36,7 @@ def build_model(settings: ClusterSettings) -> Any:
         metric="cosine",
         random_state=settings.seed,
         n_jobs=1,                     # a seed makes UMAP single-threaded anyway
+        init="pca",                   # spectral init stalls in ARPACK for minutes at 100k points
         low_memory=True,
     )
     hdbscan_model = HDBSCAN(
@@ -100,6 +101,6 @@ def map_coordinates(reduced: np.ndarray, settings: ClusterSettings) -> np.ndarra
     neighbours = min(settings.umap_n_neighbors, len(reduced) - 1)
     mapper = UMAP(
         n_neighbors=neighbours, n_components=2, min_dist=0.1, metric="euclidean",
-        random_state=settings.seed, n_jobs=1, low_memory=True,
+        random_state=settings.seed, n_jobs=1, init="pca", low_memory=True,
     )
     return np.asarray(mapper.fit_transform(reduced), dtype=np.float32)
