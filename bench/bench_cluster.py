@@ -101,6 +101,7 @@ def scale(sizes: list[int]) -> None:
             [sys.executable, __file__, "case", str(path)], capture_output=True, text=True,
             env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )
+        (CACHE / f"run-{n}.log").write_text(child.stderr)    # the stage's timed phases
         if child.returncode != 0:
             print(f"{n:>9,} failed: {child.stderr.strip().splitlines()[-1]}")
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,11 @@ def read_topic_info(run: Run) -> dict[str, Any]:
 
 
 def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        info(f"cluster [{time.perf_counter() - started:.0f} s]: {message}")
+
     from miner.cluster.assign import assign_by_neighbours
     from miner.cluster.categories import group_topics
     from miner.cluster.fit import fit_topics, map_coordinates
@@ -64,8 +70,8 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     if n_rows == 0:
         raise InputError(f"{prompts_path}: holds no prompts")
     fit_rows = sample_rows(prompts.distinct, settings.fit_sample, settings.seed)
-    info(f"cluster: fitting BERTopic on {len(fit_rows):,} of {len(prompts.distinct):,} distinct "
-         f"prompts ({n_rows:,} rows)")
+    say(f"fitting BERTopic on {len(fit_rows):,} of {len(prompts.distinct):,} distinct "
+        f"prompts ({n_rows:,} rows)")
     texts = read_texts(prompts_path, fit_rows)
     fit_vectors = np.ascontiguousarray(vectors[fit_rows], dtype=np.float32)
     fit = fit_topics(texts, fit_vectors, settings)
@@ -75,8 +81,8 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     fit_topics_final, fit_probabilities = reassign_outliers(
         fit_vectors, fit.topics, fit.probabilities, centroids, settings
     )
-    info(f"cluster: {n_topics} topics, {found_outliers:,} outliers in the sample "
-         f"(strategy: {settings.outliers}); drawing the 2-D map")
+    say(f"{n_topics} topics, {found_outliers:,} outliers in the sample "
+        f"(strategy: {settings.outliers}); drawing the 2-D map")
     fit_xy = map_coordinates(fit.reduced, settings)
 
     topic = np.full(n_rows, -2, dtype=np.int64)
@@ -86,7 +92,7 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     xy[fit_rows] = fit_xy
     others = np.setdiff1d(prompts.distinct, fit_rows, assume_unique=True)
     if len(others):
-        info(f"cluster: assigning {len(others):,} more distinct prompts by nearest neighbours")
+        say(f"assigning {len(others):,} more distinct prompts by nearest neighbours")
         assigned = assign_by_neighbours(
             vectors, others, fit_vectors, fit_topics_final, fit_xy, settings.assign_k, settings.seed
         )
@@ -97,6 +103,7 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     topic, probability, xy = topic[prompts.root], probability[prompts.root], xy[prompts.root]
     assert (topic >= -1).all(), "a prompt was left without a topic"
 
+    say("labelling topics and grouping them into categories")
     sizes = np.bincount(topic[topic >= 0], minlength=n_topics)
     centroids = topic_centroids(fit_vectors, fit_topics_final, n_topics)
     category_of = group_topics(centroids, sizes, settings.categories)
@@ -149,8 +156,8 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
         "topics": topic_rows,
         "categories": categories,
     })
-    info(f"cluster: wrote {n_topics} topics in {len(categories)} categories; "
-         f"{n_outliers:,} prompts left as outliers")
+    say(f"wrote {n_topics} topics in {len(categories)} categories; "
+        f"{n_outliers:,} prompts left as outliers")
     return {
         "prompts": n_rows,
         "fitted": len(fit_rows),
