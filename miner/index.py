@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from miner.console import info, progress
-from miner.embed import current_embeddings, load_embeddings_info, make_embedder
+from miner.embed import (
+    current_embeddings,
+    load_embeddings_info,
+    make_embedder,
+    read_prompt_columns,
+)
 from miner.errors import ConfigError, InputError, MinerError
 from miner.run import MANIFEST, Run, StageOutcome, _stat_key, atomic_path, file_digest, write_json
 
@@ -174,9 +179,7 @@ def near_duplicate_representatives(
 
 def prompt_keys(run: Run) -> tuple[list[str], np.ndarray]:
     """Ids of prompts.parquet and the row numbers of its distinct prompts (`dup_of` null)."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(run.require(PROMPTS), columns=["id", "dup_of"])
+    table = read_prompt_columns(run, ["id", "dup_of"])
     ids = table.column("id").to_pylist()
     distinct = np.flatnonzero(np.asarray(table.column("dup_of").is_null().to_numpy(), dtype=bool))
     return ids, distinct
@@ -291,8 +294,6 @@ def search(run: Run, config: dict[str, Any], query: str, k: int) -> list[dict[st
     The query is embedded with the model that embedded the run (embeddings.json), whatever
     the current config names.
     """
-    import pyarrow.parquet as pq
-
     if not isinstance(query, str) or not query.strip():
         raise InputError("search: the query is empty")
     if k < 1:
@@ -305,7 +306,7 @@ def search(run: Run, config: dict[str, Any], query: str, k: int) -> list[dict[st
     query_vector = embedder.encode([query])
     sims, rows = nearest(index, query_vector, k)
     found = [(int(row), float(sim)) for row, sim in zip(rows[0], sims[0], strict=True) if row >= 0]
-    table = pq.read_table(run.require(PROMPTS), columns=["id", "text"])
+    table = read_prompt_columns(run, ["id", "text"])
     picked = table.take(np.array([row for row, _ in found], dtype=np.int64))
     prompt_ids = picked.column("id").to_pylist()
     texts = picked.column("text").to_pylist()

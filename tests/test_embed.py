@@ -131,7 +131,7 @@ def test_resume_after_failure_embeds_only_unfinished_chunks(tmp_path, minilm):
 
 
 def test_killed_embed_process_resumes_from_its_last_chunk(tmp_path, minilm):
-    texts = [f"Prompt number {i}: {PROMPTS[i % len(PROMPTS)]}" for i in range(120)]
+    texts = [f"Prompt number {i}: {PROMPTS[i % len(PROMPTS)]}" for i in range(200)]
     write_prompts(tmp_path, texts)
     run = Run(tmp_path)
     command = [sys.executable, "-c", "from miner.cli import main; main()", "embed",
@@ -153,8 +153,8 @@ def test_killed_embed_process_resumes_from_its_last_chunk(tmp_path, minilm):
     resumed = CountingEmbedder(minilm)
     outcome = run_embed(run, config_with({"chunk_rows": 64}), embedder=resumed)
     finished = outcome.counts["cached"]
-    assert finished >= 3 and finished + outcome.counts["embedded"] == 120
-    assert len(resumed.texts) == 120 - finished
+    assert finished >= 3 and finished + outcome.counts["embedded"] == 200
+    assert len(resumed.texts) == 200 - finished
     assert_same_vectors(load_embeddings(run), minilm.encode(texts))
 
 
@@ -202,6 +202,18 @@ def test_cli_embed_prints_summary_and_json(tmp_path):
     assert missing.exit_code == 1
     assert missing.stderr.strip().startswith("error:") and "miner ingest" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_prompts_without_a_text_column_are_one_line_errors(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["a"], "prompt": ["no text column here"]}),
+                   tmp_path / "prompts.parquet")
+    result = CliRunner().invoke(main, ["embed", "--run", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and "cannot read columns text" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_text_hashes_are_exact_text_keys():

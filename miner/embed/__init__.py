@@ -6,6 +6,7 @@ from miner.embed.stage import (
     load_embeddings,
     load_embeddings_info,
     make_embedder,
+    read_prompt_columns,
     read_texts,
     run_embed,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "load_embeddings",
     "load_embeddings_info",
     "make_embedder",
+    "read_prompt_columns",
     "read_texts",
     "run_embed",
 ]

@@ -88,10 +88,23 @@ def current_embeddings(run: Run) -> np.ndarray:
 
 def read_texts(run: Run) -> list[str]:
     """The `text` column of the run's prompts.parquet, in row order."""
+    table = read_prompt_columns(run, ["text"])
+    return [text or "" for text in table.column("text").to_pylist()]
+
+
+def read_prompt_columns(run: Run, columns: list[str]) -> Any:
+    """`columns` of the run's prompts.parquet as an Arrow table; one-line error if unreadable."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(run.require(PROMPTS), columns=["text"])
-    return [text or "" for text in table.column("text").to_pylist()]
+    path = run.require(PROMPTS)
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, KeyError, OSError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise InputError(
+            f"{path}: cannot read columns {', '.join(columns)} ({first}); rerun `miner ingest`"
+        ) from None
 
 
 def load_embeddings(run: Run) -> np.ndarray:
