@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -66,6 +68,28 @@ def test_api_embed_stage_batches_orders_and_keeps_key_secret(tmp_path, api_env):
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), f"API key leaked into {path}"
+
+
+def test_api_requests_run_concurrently_and_keep_their_order(api_env):
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, most at once
+
+    def slow(request: dict):
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight[1], in_flight[0])
+        time.sleep(0.3)  # long enough for the client's other threads to send theirs
+        with lock:
+            in_flight[0] -= 1
+        return embeddings_body([vector_of(t) for t in request["input"]])
+
+    texts = [f"{prompt} #{i}" for i in range(3) for prompt in PROMPTS]  # 24 texts, 8 batches
+    with OpenAIServer(embeddings=slow) as server:
+        api_env(server)
+        vectors = make_embedder(api_config(api_concurrency=3)["embed"]).encode(texts)
+    assert len(server.requests) == 8
+    assert 2 <= in_flight[1] <= 3
+    np.testing.assert_allclose(vectors, expected(texts), atol=1e-6)
 
 
 def test_api_retries_after_429_with_retry_after(tmp_path, api_env):

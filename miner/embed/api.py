@@ -8,6 +8,7 @@ one vector per input, all the same width, finite and non-zero.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +37,9 @@ class APIEmbedder(Embedder):
         if self.batch_size < 1:
             raise ConfigError(f"embed.api_batch_size must be at least 1; got {self.batch_size}")
         self.dimensions = section.get("dimensions")
+        self.concurrency = int(section["api_concurrency"])
+        if self.concurrency < 1:
+            raise ConfigError(f"embed.api_concurrency must be at least 1; got {self.concurrency}")
         base_url = os.environ.get(section["base_url_env"]) or None
         api_key = os.environ.get(section["api_key_env"])
         if not api_key and base_url is None:
@@ -67,12 +71,22 @@ class APIEmbedder(Embedder):
         return {**super().cache_key(), "dimensions": self.dimensions}
 
     def _encode(self, texts: list[str], progress: Any | None) -> np.ndarray:
+        """Batches of `api_batch_size`, up to `api_concurrency` in flight, results in order."""
+        batches = [texts[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        pool = ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(batches))))
         parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start:start + self.batch_size]
-            parts.append(self._request(batch))
-            if progress is not None:
-                progress.update(len(batch))
+        try:
+            futures = [pool.submit(self._request, batch) for batch in batches]
+            for future, batch in zip(futures, batches, strict=True):
+                parts.append(future.result())
+                if progress is not None:
+                    progress.update(len(batch))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # on failure: send nothing more
+        widths = sorted({part.shape[1] for part in parts})
+        if len(widths) > 1:
+            raise MinerError(f"embeddings API {self.endpoint}: batches of widths {widths}")
+        self._dim = widths[0]
         return np.concatenate(parts)
 
     def _request(self, texts: list[str]) -> np.ndarray:
