@@ -234,6 +234,13 @@ def test_prompts_without_a_text_column_are_one_line_errors(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is present")
+def test_asking_for_a_missing_gpu_is_a_one_line_error(tmp_path):
+    write_prompts(tmp_path, PROMPTS[:2])
+    result = CliRunner().invoke(main, ["embed", "--run", str(tmp_path), "--device", "cuda"])
+    assert result.exit_code == 1 and "embed.device is cuda but torch sees no GPU" in result.stderr
+
+
 def test_text_hashes_are_exact_text_keys():
     hashes = text_hashes(["a", "a", "A", "a "])
     assert hashes[0] == hashes[1] and len({hashes[0], hashes[2], hashes[3]}) == 3

@@ -147,3 +147,18 @@ def test_index_refuses_embeddings_out_of_step_with_prompts(tmp_path):
     with pytest.raises(MinerError, match=stale):
         run_index(run, config_with())
     assert not run.has("index.faiss")
+
+
+def test_hnsw_stage_and_search_parameters_survive_reloading(tmp_path):
+    rng = np.random.default_rng(5)
+    vectors = clustered(rng, 500, 16, 10)
+    write_prompts(tmp_path, [f"prompt {i}" for i in range(500)])
+    run = Run(tmp_path)
+    write_embeddings(run, vectors)
+    config = config_with(index={"kind": "hnsw", "hnsw_ef_search": 48})
+    assert run_index(run, config).counts["kind"] == "hnsw"
+    assert describe_index(load_index(run))["ef_search"] == 48  # as built, from the manifest
+    reloaded = load_index(run, {**config["index"], "hnsw_ef_search": 96})
+    assert describe_index(reloaded)["ef_search"] == 96
+    _, found = nearest(reloaded, vectors[:50], 5)
+    assert recall(found, brute_force(vectors, vectors[:50], 5)[1]) >= 0.95
