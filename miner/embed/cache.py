@@ -9,14 +9,17 @@ One folder per model setting (`cache_key`), so vectors of different models never
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from miner.config import fingerprint
+from miner.errors import MinerError
 from miner.run import atomic_path
 
 HASH_BYTES = 16
@@ -41,10 +44,28 @@ class VectorCache:
         self.folder = Path(root) / fingerprint(key)
         self.key = key
         self.chunks: list[tuple[int, np.ndarray, np.ndarray]] = []  # (number, hashes, vectors)
+        self._lock: IO[bytes] | None = None
+
+    def __enter__(self) -> VectorCache:
+        """Take the folder for this process (a second embed of the same run stops) and load it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.folder / ".lock", "wb")  # noqa: SIM115 (held until __exit__)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise MinerError(
+                f"{self.folder}: another `miner embed` is writing this cache; wait for it"
+            ) from None
         self._load()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing releases the lock
+            self._lock = None
 
     def _load(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         for stale in self.folder.glob(".*.tmp-*"):  # left by a killed run
             stale.unlink(missing_ok=True)
         numbers = sorted(int(m.group(1)) for p in self.folder.iterdir()

@@ -124,7 +124,6 @@ class SentenceTransformerEmbedder(Embedder):
                     progress.update(len(rows))
         return out
 
-
     def token_lengths(self, texts: list[str]) -> list[int]:
         """Tokens each text becomes (cut at the model's limit), to batch like with like.
 
@@ -135,9 +134,12 @@ class SentenceTransformerEmbedder(Embedder):
         limit = getattr(self.model, "max_seq_length", None)
         if tokenizer is None or not limit:
             return [len(text) for text in texts]
-        encoded = tokenizer(texts, truncation=True, max_length=limit,
-                            return_attention_mask=False, return_token_type_ids=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        try:
+            encoded = tokenizer(texts, truncation=True, max_length=limit,
+                                return_attention_mask=False, return_token_type_ids=False)
+            return [len(ids) for ids in encoded["input_ids"]]
+        except (TypeError, ValueError, KeyError):  # not a Hugging Face tokenizer
+            return [len(text) for text in texts]
 
 
 _PROBE = "A probe sentence, to check that fused layers compute what the plain ones do."

@@ -122,25 +122,24 @@ def load_embeddings_info(run: Run) -> dict[str, Any]:
 def _embed(
     run: Run, embedder: Embedder, texts: list[str], hashes: np.ndarray, chunk_rows: int
 ) -> dict[str, Any]:
-    cache = VectorCache(run.file(CACHE_DIR), embedder.cache_key())
-    where = cache.locate()
-    first_row: dict[bytes, int] = {}
-    for row, digest in enumerate(hashes.tolist()):
-        first_row.setdefault(digest, row)
-    pending = [row for digest, row in first_row.items() if digest not in where]
-    cached = len(first_row) - len(pending)
-    info(
-        f"embed: {len(texts):,} prompts, {len(first_row):,} distinct texts, {cached:,} cached, "
-        f"{len(pending):,} to embed with {embedder.model_id} ({embedder.label()})"
-    )
-    with progress(total=len(pending), desc="embed", unit="prompt") as bar:
-        for start in range(0, len(pending), chunk_rows):
-            rows = pending[start:start + chunk_rows]
-            vectors = embedder.encode([texts[row] for row in rows], progress=bar)
-            cache.add(hashes[rows], vectors)
-    cache.compact()
-    where = cache.locate()
-    dim = _assemble(run, cache, where, hashes)
+    with VectorCache(run.file(CACHE_DIR), embedder.cache_key()) as cache:
+        where = cache.locate()
+        first_row: dict[bytes, int] = {}
+        for row, digest in enumerate(hashes.tolist()):
+            first_row.setdefault(digest, row)
+        pending = [row for digest, row in first_row.items() if digest not in where]
+        cached = len(first_row) - len(pending)
+        info(
+            f"embed: {len(texts):,} prompts, {len(first_row):,} distinct texts, {cached:,} "
+            f"cached, {len(pending):,} to embed with {embedder.model_id} ({embedder.label()})"
+        )
+        with progress(total=len(pending), desc="embed", unit="prompt") as bar:
+            for start in range(0, len(pending), chunk_rows):
+                rows = pending[start:start + chunk_rows]
+                vectors = embedder.encode([texts[row] for row in rows], progress=bar)
+                cache.add(hashes[rows], vectors)
+        cache.compact()
+        dim = _assemble(run, cache, cache.locate(), hashes)
     record = {
         "backend": embedder.backend,
         "model": embedder.model_id,
