@@ -24,7 +24,7 @@ from miner.embed import (
     make_embedder,
     read_prompt_columns,
 )
-from miner.errors import ConfigError, InputError, MinerError
+from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
 from miner.run import MANIFEST, Run, StageOutcome, _stat_key, atomic_path, file_digest, write_json
 
 INDEX = "index.faiss"
@@ -300,6 +300,12 @@ def search(run: Run, config: dict[str, Any], query: str, k: int) -> list[dict[st
         raise InputError(f"search: k must be at least 1; got {k}")
     recorded = load_embeddings_info(run)
     index = load_index(run, config["index"])
+    built_from = (run.stage_entry("index") or {}).get("inputs", {}).get("embeddings.npy")
+    if built_from is not None and built_from != run.digest("embeddings.npy"):
+        raise MissingArtifactError(
+            f"{run.file(INDEX)} was built from older embeddings: run `miner index --run "
+            f"{run.path}` again"
+        )
     embedder = make_embedder(
         {**config["embed"], "backend": recorded["backend"], "model": recorded["model"]}
     )

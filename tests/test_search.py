@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from miner.cli import main
 from miner.cli.search import one_line
 from miner.embed import load_embeddings, make_embedder, run_embed
-from miner.errors import InputError
+from miner.errors import InputError, MissingArtifactError
 from miner.index import run_index, search
 from miner.run import Run
 from tests.test_embed_fixtures import PROMPTS, config_with, write_prompts
@@ -77,6 +77,19 @@ def test_cli_search_table_and_json(indexed_run):
     missing = runner.invoke(main, ["search", "anything", "--run", str(run.path / "nope")])
     assert missing.exit_code == 1 and missing.stderr.startswith("error: ")
     assert "Traceback" not in missing.stderr
+
+
+def test_search_refuses_an_index_older_than_the_embeddings(tmp_path):
+    write_prompts(tmp_path, PROMPTS[:4])
+    run = Run(tmp_path)
+    embedder = make_embedder(config_with({"precision": "fp32"})["embed"])
+    run_embed(run, config_with({"precision": "fp32"}), embedder=embedder)
+    run_index(run, config_with())
+    assert search(run, config_with(), "chocolate cake", 1)[0]["id"] == "p0001"
+    write_prompts(tmp_path, PROMPTS[4:8])  # re-ingested and re-embedded, but not re-indexed
+    run_embed(run, config_with({"precision": "fp32"}), embedder=embedder)
+    with pytest.raises(MissingArtifactError, match="built from older embeddings.*miner index"):
+        search(run, config_with(), "chocolate cake", 1)
 
 
 def test_one_line_flattens_and_bounds_untrusted_text():
