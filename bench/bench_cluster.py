@@ -1,7 +1,7 @@
 """Cluster-stage benchmark: wall time and peak memory at 10k / 100k / 1M prompts, and the
 cost of the sample-fit shortcut (ARI / NMI against a full fit).
 
-    .venv/bin/python bench/bench_cluster.py scale --sizes 10000,100000,1000000
+    .venv/bin/python bench/bench_cluster.py scale --sizes 10000,100000,1000000 [--assign transform]
     .venv/bin/python bench/bench_cluster.py agreement --size 50000 --samples 10000,25000
 
 Vectors: the real all-MiniLM-L6-v2 embeddings of ../shared/data/wild_dev.jsonl.gz (19,328
@@ -72,21 +72,21 @@ def write_run(path: Path, texts: list[str], vectors: np.ndarray) -> None:
     np.save(path / "embeddings.npy", vectors)
 
 
-def run_case(path: Path) -> None:
+def run_case(path: Path, assign: str) -> None:
     """Child process: run the stage once, print wall time and peak RSS as JSON."""
     from miner.cluster import run_cluster
     from miner.config import load_config
     from miner.run import Run
 
     started = time.perf_counter()
-    outcome = run_cluster(Run(path), load_config(), force=True)
+    outcome = run_cluster(Run(path), load_config(None, {"cluster.assign": assign}), force=True)
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"seconds": round(seconds, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime),
                       "peak_gib": round(usage.ru_maxrss / 2**20, 2), **outcome.counts}))
 
 
-def scale(sizes: list[int]) -> None:
+def scale(sizes: list[int], assign: str) -> None:
     print(f"{'prompts':>9} {'fitted':>8} {'topics':>6} {'outliers':>8} {'wall s':>8} "
           f"{'CPU s':>7} {'peak GiB':>9}")
     for n in sizes:
@@ -98,10 +98,10 @@ def scale(sizes: list[int]) -> None:
         write_run(path, *made)
         del made
         child = subprocess.run(
-            [sys.executable, __file__, "case", str(path)], capture_output=True, text=True,
+            [sys.executable, __file__, "case", str(path), assign], capture_output=True, text=True,
             env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )
-        (CACHE / f"run-{n}.log").write_text(child.stderr)    # the stage's timed phases
+        (CACHE / f"run-{n}-{assign}.log").write_text(child.stderr)    # the stage's timed phases
         if child.returncode != 0:
             print(f"{n:>9,} failed: {child.stderr.strip().splitlines()[-1]}")
             continue
@@ -190,16 +190,18 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     scale_parser = commands.add_parser("scale", help="wall time and peak memory per size")
     scale_parser.add_argument("--sizes", default="10000,100000,1000000")
+    scale_parser.add_argument("--assign", default="neighbours", choices=["neighbours", "transform"])
     agree = commands.add_parser("agreement", help="sample-fit shortcut vs full fit")
     agree.add_argument("--size", type=int, default=50000)
     agree.add_argument("--samples", default="10000,25000")
     case = commands.add_parser("case", help=argparse.SUPPRESS)
     case.add_argument("path", type=Path)
+    case.add_argument("assign")
     args = parser.parse_args()
     if args.command == "case":
-        run_case(args.path)
+        run_case(args.path, args.assign)
     elif args.command == "scale":
-        scale([int(s) for s in args.sizes.split(",")])
+        scale([int(s) for s in args.sizes.split(",")], args.assign)
     else:
         agreement(args.size, [int(s) for s in args.samples.split(",")])
 

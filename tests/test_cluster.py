@@ -372,3 +372,25 @@ def test_cluster_command_reuses_the_fit_and_reports_bad_config_in_one_line(clust
     assert result.output.strip().splitlines() == [
         "error: config: 'cluster.outliers' must be one of keep, embeddings, got 'drop'"
     ]
+
+
+def test_bertopic_transform_route_also_finds_the_planted_topics(tmp_path, corpus, model):
+    from sklearn.metrics import adjusted_rand_score
+
+    from miner.cluster import run_cluster
+
+    run = write_run(tmp_path / "transform", corpus, model)
+    outcome = run_cluster(run, config_for(**{"cluster.assign": "transform",
+                                             "cluster.outliers": "keep"}))
+    topics = read_topics(run).merge(corpus[["id", "planted", "dup_of"]], on="id",
+                                    validate="one_to_one")
+    assert topics["id"].tolist() == corpus["id"].tolist()
+    assert adjusted_rand_score(topics["planted"], topics["topic"]) > 0.85
+    assert topics["probability"].between(0, 1).all()
+    assert np.isfinite(topics[["x", "y"]].to_numpy()).all()
+    topic_of = dict(zip(topics["id"], topics["topic"], strict=True))
+    for row in topics[topics["dup_of"].notna()].itertuples():
+        assert row.topic == topic_of[row.dup_of]
+    info = json.loads(run.file("topic_info.json").read_text())
+    assert info["outlier_strategy"] == "keep"
+    assert info["outliers"] == int((topics["topic"] == -1).sum()) == outcome.counts["outliers"]

@@ -1,17 +1,20 @@
-"""Give every prompt outside the fitted sample a topic and map position from its nearest
-fitted neighbours (FAISS inner product = cosine on normalised vectors).
+"""Give every prompt outside the fitted sample a topic, probability and map position.
 
-Chosen by measurement over BERTopic's own `transform` (UMAP transform + HDBSCAN prediction,
-far slower at a million rows) and over nearest topic centroid (fast, but it cuts the
-non-convex clusters HDBSCAN finds): see docs/performance.md, "Clustering".
+Two routes (`cluster.assign`): `neighbours`, a similarity-weighted vote of the nearest fitted
+prompts (FAISS inner product = cosine on normalised vectors), and `transform`, BERTopic's own
+(UMAP transform + HDBSCAN approximate prediction). Their agreement with a full fit and their
+cost are measured in docs/performance.md, "Clustering".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from miner.cluster.outliers import reassign_outliers
+from miner.cluster.settings import ClusterSettings
 from miner.console import progress
 
 CHUNK_ROWS = 16384
@@ -86,5 +89,35 @@ def assign_by_neighbours(
             xy[chosen] = (voted[:, :, None] * fitted_xy[neighbours]).sum(axis=1) / np.where(
                 voted_sum > 0, voted_sum, 1.0
             )
+            bar.update(len(block))
+    return Assigned(topics=topics, probabilities=probabilities, xy=xy)
+
+
+def assign_by_transform(
+    model: Any, mapper: Any, embeddings: np.ndarray, rows: np.ndarray, centroids: np.ndarray,
+    settings: ClusterSettings,
+) -> Assigned:
+    """BERTopic's own route: UMAP transform into the fitted space, HDBSCAN approximate_predict,
+    the map UMAP's transform for positions; predicted outliers go through the same outlier
+    strategy as the fitted ones. Probability is HDBSCAN's membership strength."""
+    import hdbscan
+
+    model.hdbscan_model.generate_prediction_data()
+    mapping = model.topic_mapper_.get_mappings(original_topics=True)
+    topics = np.empty(len(rows), dtype=np.int64)
+    probabilities = np.empty(len(rows), dtype=np.float32)
+    xy = np.empty((len(rows), 2), dtype=np.float32)
+    with progress(total=len(rows), desc="assigning topics", unit="prompt") as bar:
+        for start in range(0, len(rows), CHUNK_ROWS):
+            block = np.ascontiguousarray(embeddings[rows[start:start + CHUNK_ROWS]],
+                                         dtype=np.float32)
+            reduced = model.umap_model.transform(block)
+            labels, strengths = hdbscan.approximate_predict(model.hdbscan_model, reduced)
+            predicted = np.array([mapping.get(int(label), -1) for label in labels], dtype=np.int64)
+            chosen = slice(start, start + len(block))
+            topics[chosen], probabilities[chosen] = reassign_outliers(
+                block, predicted, np.asarray(strengths, dtype=np.float32), centroids, settings
+            )
+            xy[chosen] = mapper.transform(reduced)
             bar.update(len(block))
     return Assigned(topics=topics, probabilities=probabilities, xy=xy)

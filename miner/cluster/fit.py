@@ -94,8 +94,10 @@ def fit_topics(texts: list[str], embeddings: np.ndarray, settings: ClusterSettin
     )
 
 
-def map_coordinates(reduced: np.ndarray, settings: ClusterSettings) -> np.ndarray:
-    """2-D map of the fitted prompts for scatter plots: a seeded UMAP of the reduced space."""
+def map_coordinates(reduced: np.ndarray, settings: ClusterSettings) -> tuple[np.ndarray, Any]:
+    """2-D map of the fitted prompts for scatter plots: a seeded UMAP of the reduced space.
+
+    Returns the coordinates and the fitted UMAP (whose `transform` places new prompts)."""
     from umap import UMAP
 
     neighbours = min(settings.umap_n_neighbors, len(reduced) - 1)
@@ -103,4 +105,4 @@ def map_coordinates(reduced: np.ndarray, settings: ClusterSettings) -> np.ndarra
         n_neighbors=neighbours, n_components=2, min_dist=0.1, metric="euclidean",
         random_state=settings.seed, n_jobs=1, init="pca", low_memory=True,
     )
-    return np.asarray(mapper.fit_transform(reduced), dtype=np.float32)
+    return np.asarray(mapper.fit_transform(reduced), dtype=np.float32), mapper

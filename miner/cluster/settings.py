@@ -11,6 +11,7 @@ from miner.errors import ConfigError
 OUTLIER_STRATEGIES = ("keep", "embeddings")
 NAMERS = ("keywords", "llm")
 SELECTION_METHODS = ("eom", "leaf")
+ASSIGNERS = ("neighbours", "transform")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ClusterSettings:
     top_n_words: int
     outliers: str
     outlier_threshold: float
+    assign: str
     assign_k: int
     categories: int | None
     representatives: int
@@ -58,6 +60,7 @@ class ClusterSettings:
             top_n_words=int(section["top_n_words"]),
             outliers=str(section["outliers"]),
             outlier_threshold=float(section["outlier_threshold"]),
+            assign=str(section["assign"]),
             assign_k=int(section["assign_k"]),
             categories=None if section["categories"] is None else int(section["categories"]),
             representatives=int(section["representatives"]),
@@ -75,6 +78,7 @@ class ClusterSettings:
         """Reject values no run could use."""
         _choice("cluster.outliers", self.outliers, OUTLIER_STRATEGIES)
         _choice("cluster.namer.kind", self.namer, NAMERS)
+        _choice("cluster.assign", self.assign, ASSIGNERS)
         _choice("cluster.hdbscan.selection_method", self.selection_method, SELECTION_METHODS)
         for key, value, low in (
             ("cluster.fit_sample", self.fit_sample, 100),

@@ -56,7 +56,7 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     def say(message: str) -> None:
         info(f"cluster [{time.perf_counter() - started:.0f} s]: {message}")
 
-    from miner.cluster.assign import assign_by_neighbours
+    from miner.cluster.assign import assign_by_neighbours, assign_by_transform
     from miner.cluster.categories import group_topics
     from miner.cluster.fit import fit_topics, map_coordinates
     from miner.cluster.geometry import nearest_to_centroid, topic_centroids
@@ -83,7 +83,7 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     )
     say(f"{n_topics} topics, {found_outliers:,} outliers in the sample "
         f"(strategy: {settings.outliers}); drawing the 2-D map")
-    fit_xy = map_coordinates(fit.reduced, settings)
+    fit_xy, mapper = map_coordinates(fit.reduced, settings)
 
     topic = np.full(n_rows, -2, dtype=np.int64)
     probability = np.zeros(n_rows, dtype=np.float32)
@@ -92,10 +92,12 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     xy[fit_rows] = fit_xy
     others = np.setdiff1d(prompts.distinct, fit_rows, assume_unique=True)
     if len(others):
-        say(f"assigning {len(others):,} more distinct prompts by nearest neighbours")
-        assigned = assign_by_neighbours(
-            vectors, others, fit_vectors, fit_topics_final, fit_xy, settings.assign_k, settings.seed
-        )
+        say(f"assigning {len(others):,} more distinct prompts ({settings.assign})")
+        if settings.assign == "transform":
+            assigned = assign_by_transform(fit.model, mapper, vectors, others, centroids, settings)
+        else:
+            assigned = assign_by_neighbours(vectors, others, fit_vectors, fit_topics_final,
+                                            fit_xy, settings.assign_k, settings.seed)
         topic[others], probability[others], xy[others] = (
             assigned.topics, assigned.probabilities, assigned.xy
         )
