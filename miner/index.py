@@ -25,7 +25,7 @@ from miner.embed import (
     read_prompt_columns,
 )
 from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
-from miner.run import MANIFEST, Run, StageOutcome, _stat_key, atomic_path, file_digest, write_json
+from miner.run import Run, StageOutcome, atomic_path
 
 INDEX = "index.faiss"
 PROMPTS = "prompts.parquet"
@@ -253,21 +253,8 @@ def _write_near_dups(run: Run, near_dup_of: list[str | None]) -> None:
         table = table.append_column("near_dup_of", column)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
-    _amend_producer_record(run, PROMPTS)
-
-
-def _amend_producer_record(run: Run, name: str) -> None:
-    """Re-record `name` under the stage that wrote it, which would otherwise see it as damaged.
-
-    Index adds a column to ingest's prompts.parquet; without this, ingest would redo itself
-    (and wipe the column) on every pipeline run.
-    """
-    manifest = run.manifest
-    for entry in manifest["stages"].values():
-        recorded = entry.get("outputs", {}).get(name)
-        if recorded is not None:
-            recorded.update(digest=file_digest(run.file(name)), stat=_stat_key(run.file(name)))
-    write_json(run.file(MANIFEST), manifest)
+    # Ingest wrote prompts.parquet; without this it would redo itself (wiping the column).
+    run.amend_output(PROMPTS)
 
 
 def load_index(run: Run, index_config: dict[str, Any] | None = None) -> Any:

@@ -177,6 +177,18 @@ class Run:
         manifest["stages"][stage] = entry
         write_json(self.file(MANIFEST), manifest)
 
+    def amend_output(self, name: str) -> None:
+        """Re-record artifact `name` under the stage that wrote it, after a later stage
+        rewrote it on purpose (index adds `near_dup_of` to ingest's prompts.parquet);
+        otherwise the writer would see its output as damaged and redo itself."""
+        manifest = self.manifest
+        path = self.file(name)
+        for entry in manifest["stages"].values():
+            recorded = entry.get("outputs", {}).get(name)
+            if recorded is not None:
+                recorded.update(digest=file_digest(path), stat=_stat_key(path))
+        write_json(self.file(MANIFEST), manifest)
+
     def save_config(self, config: Config) -> None:
         """Save the effective config of the latest command as `config.yaml`."""
         import yaml

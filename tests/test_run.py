@@ -94,3 +94,13 @@ def test_a_new_miner_version_redoes_the_stage(tmp_path, monkeypatch):
     assert not run.run_stage("s", **kwargs).skipped
     assert run.run_stage("s", **kwargs).skipped
     assert len(calls) == 2
+
+
+def test_an_amended_output_keeps_its_writer_fresh(tmp_path):
+    run, calls = Run(tmp_path / "r"), []
+    kwargs = dict(inputs={}, config={}, outputs=["out.txt"], body=_writer(run, calls))
+    run.run_stage("s", **kwargs)
+    run.file("out.txt").write_text("v1 plus a column added by a later stage")
+    run.amend_output("out.txt")
+    assert run.run_stage("s", **kwargs).skipped
+    assert len(calls) == 1
