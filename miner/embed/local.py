@@ -110,7 +110,64 @@ class SentenceTransformerEmbedder(Embedder):
     def _encode(self, texts: list[str], progress: Any | None) -> np.ndarray:
         import torch
 
-        order = np.argsort([-length for length in self.token_lengths(texts)], kind="stable")
+        token_ids = self.tokenize(texts)
+        if token_ids is None:  # no Hugging Face tokenizer: let sentence-transformers batch
+            return self._encode_texts(texts, progress)
+        order = np.argsort([-len(ids) for ids in token_ids], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                features = self._padded([token_ids[i] for i in rows])
+                vectors = self.model(features)["sentence_embedding"]
+                out[rows] = vectors.float().cpu().numpy()
+                if progress is not None:
+                    progress.update(len(rows))
+        return out
+
+    def tokenize(self, texts: list[str]) -> list[list[int]] | None:
+        """Token ids of each text, cut at the model's limit, in one batched tokenizer call.
+
+        Tokenising once, then batching like lengths with like, pads little and spares the
+        second tokenisation `SentenceTransformer.encode` would do: on a GPU the tokenizer,
+        not the model, is the bottleneck. None when the model has no Hugging Face tokenizer.
+        """
+        tokenizer = getattr(self.model, "tokenizer", None)
+        limit = getattr(self.model, "max_seq_length", None)
+        if tokenizer is None or not limit or not callable(tokenizer):
+            return None
+        first = self.model[0] if len(self.model) else None
+        lower = bool(getattr(first, "do_lower_case", False))  # as sentence-transformers does
+        texts = [text.strip().lower() if lower else text.strip() for text in texts]
+        try:
+            encoded = tokenizer(texts, truncation=True, max_length=limit,
+                                return_attention_mask=False, return_token_type_ids=False)
+            return list(encoded["input_ids"])
+        except (TypeError, ValueError, KeyError):  # not a Hugging Face tokenizer
+            return None
+
+    def _padded(self, batch: list[list[int]]) -> dict[str, Any]:
+        """Right-padded input tensors for a batch of token id lists, on the model's device."""
+        import torch
+
+        width = max(len(ids) for ids in batch)
+        pad_id = self.model.tokenizer.pad_token_id or 0
+        input_ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, :len(ids)] = ids
+            mask[row, :len(ids)] = 1
+        features = {"input_ids": torch.from_numpy(input_ids),
+                    "attention_mask": torch.from_numpy(mask)}
+        if "token_type_ids" in getattr(self.model.tokenizer, "model_input_names", ()):
+            features["token_type_ids"] = torch.zeros_like(features["input_ids"])
+        return {name: value.to(self.model.device) for name, value in features.items()}
+
+    def _encode_texts(self, texts: list[str], progress: Any | None) -> np.ndarray:
+        """Fallback: batches sorted by characters, through `SentenceTransformer.encode`."""
+        import torch
+
+        order = np.argsort([-len(text) for text in texts], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
@@ -123,23 +180,6 @@ class SentenceTransformerEmbedder(Embedder):
                 if progress is not None:
                     progress.update(len(rows))
         return out
-
-    def token_lengths(self, texts: list[str]) -> list[int]:
-        """Tokens each text becomes (cut at the model's limit), to batch like with like.
-
-        Sorting by characters pads batches half again as much (code, other scripts and texts
-        past the limit break the link); models without a tokenizer fall back to characters.
-        """
-        tokenizer = getattr(self.model, "tokenizer", None)
-        limit = getattr(self.model, "max_seq_length", None)
-        if tokenizer is None or not limit:
-            return [len(text) for text in texts]
-        try:
-            encoded = tokenizer(texts, truncation=True, max_length=limit,
-                                return_attention_mask=False, return_token_type_ids=False)
-            return [len(ids) for ids in encoded["input_ids"]]
-        except (TypeError, ValueError, KeyError):  # not a Hugging Face tokenizer
-            return [len(text) for text in texts]
 
 
 _PROBE = "A probe sentence, to check that fused layers compute what the plain ones do."
