@@ -2,7 +2,7 @@
 cost of the sample-fit shortcut (ARI / NMI against a full fit).
 
     .venv/bin/python bench/bench_cluster.py scale --sizes 10000,100000,1000000 [--assign transform]
-    .venv/bin/python bench/bench_cluster.py agreement --size 50000 --samples 10000,25000
+    .venv/bin/python bench/bench_cluster.py agreement --size 50000 --samples 10000,25000 [--matched]
 
 Vectors: the real all-MiniLM-L6-v2 embeddings of ../shared/data/wild_dev.jsonl.gz (19,328
 prompts, embedded once and cached in .cache/bench_cluster/). Sizes up to 19,328 use a seeded
@@ -110,9 +110,10 @@ def scale(sizes: list[int], assign: str) -> None:
               f"{r['seconds']:>8.1f} {r['cpu_s']:>7} {r['peak_gib']:>9.2f}", flush=True)
 
 
-def agreement(n: int, samples: list[int]) -> None:
-    """Full fit vs sample fit + assignment: ours (neighbour vote), nearest topic centroid, and
-    BERTopic's own transform."""
+def agreement(n: int, samples: list[int], matched: bool) -> None:
+    """Full fit vs sample fit + assignment: neighbour vote, nearest topic centroid, and
+    BERTopic's own transform. `matched` scales HDBSCAN's sizes by the sample fraction, so the
+    sample fit looks for topics as fine as the full fit's and only the shortcut differs."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from miner.cluster.assign import assign_by_neighbours
@@ -131,7 +132,14 @@ def agreement(n: int, samples: list[int]) -> None:
     settings = ClusterSettings.from_config(load_config()["cluster"])
 
     def fit(rows: np.ndarray, seed: int = settings.seed) -> tuple[np.ndarray, np.ndarray, object]:
-        result = fit_topics([texts[i] for i in rows], vectors[rows], replace(settings, seed=seed))
+        used = replace(settings, seed=seed)
+        if matched:
+            fraction = len(rows) / n
+            used = replace(
+                used, min_cluster_size=max(2, round(settings.min_cluster_size * fraction)),
+                min_samples=max(1, round((settings.min_samples or 1) * fraction)),
+            )
+        result = fit_topics([texts[i] for i in rows], vectors[rows], used)
         k = int(result.topics.max()) + 1
         centroids = topic_centroids(vectors[rows], result.topics, k)
         topics, _ = reassign_outliers(vectors[rows], result.topics, result.probabilities,
@@ -194,6 +202,8 @@ def main() -> None:
     agree = commands.add_parser("agreement", help="sample-fit shortcut vs full fit")
     agree.add_argument("--size", type=int, default=50000)
     agree.add_argument("--samples", default="10000,25000")
+    agree.add_argument("--matched", action="store_true",
+                       help="scale min_cluster_size and min_samples by the sample fraction")
     case = commands.add_parser("case", help=argparse.SUPPRESS)
     case.add_argument("path", type=Path)
     case.add_argument("assign")
@@ -203,7 +213,7 @@ def main() -> None:
     elif args.command == "scale":
         scale([int(s) for s in args.sizes.split(",")], args.assign)
     else:
-        agreement(args.size, [int(s) for s in args.samples.split(",")])
+        agreement(args.size, [int(s) for s in args.samples.split(",")], args.matched)
 
 
 if __name__ == "__main__":
