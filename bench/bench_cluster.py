@@ -1,7 +1,7 @@
 """Cluster-stage benchmark: wall time and peak memory at 10k / 100k / 1M prompts, and the
 cost of the sample-fit shortcut (ARI / NMI against a full fit).
 
-    .venv/bin/python bench/bench_cluster.py scale --sizes 10000,100000,1000000 [--assign transform]
+    .venv/bin/python bench/bench_cluster.py scale --sizes 10000,100000,1000000 [--assign neighbours]
     .venv/bin/python bench/bench_cluster.py agreement --size 50000 --samples 10000,25000 [--matched]
 
 Vectors: the real all-MiniLM-L6-v2 embeddings of ../shared/data/wild_dev.jsonl.gz (19,328
@@ -198,7 +198,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     scale_parser = commands.add_parser("scale", help="wall time and peak memory per size")
     scale_parser.add_argument("--sizes", default="10000,100000,1000000")
-    scale_parser.add_argument("--assign", default="neighbours", choices=["neighbours", "transform"])
+    scale_parser.add_argument("--assign", default="transform", choices=["neighbours", "transform"])
     agree = commands.add_parser("agreement", help="sample-fit shortcut vs full fit")
     agree.add_argument("--size", type=int, default=50000)
     agree.add_argument("--samples", default="10000,25000")

@@ -374,13 +374,13 @@ def test_cluster_command_reuses_the_fit_and_reports_bad_config_in_one_line(clust
     ]
 
 
-def test_bertopic_transform_route_also_finds_the_planted_topics(tmp_path, corpus, model):
+def test_neighbour_route_also_finds_the_planted_topics(tmp_path, corpus, model):
     from sklearn.metrics import adjusted_rand_score
 
     from miner.cluster import run_cluster
 
-    run = write_run(tmp_path / "transform", corpus, model)
-    outcome = run_cluster(run, config_for(**{"cluster.assign": "transform",
+    run = write_run(tmp_path / "neighbours", corpus, model)
+    outcome = run_cluster(run, config_for(**{"cluster.assign": "neighbours",
                                              "cluster.outliers": "keep"}))
     topics = read_topics(run).merge(corpus[["id", "planted", "dup_of"]], on="id",
                                     validate="one_to_one")
