@@ -109,6 +109,15 @@ def test_categories_merge_close_topics_and_number_by_size():
     assert group_topics(centroids[:1], sizes[:1], None).tolist() == [0]
 
 
+def test_keyword_tokens_need_a_letter():
+    import re
+
+    from miner.cluster.fit import WORD_WITH_A_LETTER
+
+    text = "the 001 85 python3 c++ gpt-4 2023 café x1 a"
+    assert re.findall(WORD_WITH_A_LETTER, text) == ["the", "python3", "gpt", "café", "x1"]
+
+
 def test_keyword_labels_skip_repeats():
     assert keyword_label(["python", "pandas", "python pandas", "dataframe", "csv"], 3) == (
         "python, pandas, dataframe"

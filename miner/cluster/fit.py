@@ -10,6 +10,10 @@ import numpy as np
 from miner.cluster.settings import ClusterSettings
 from miner.errors import InputError
 
+# Keyword tokens: two or more word characters, at least one a letter. Bare numbers ("001",
+# "85") made whole topic labels of digits on real prompts (tables and logs pasted in).
+WORD_WITH_A_LETTER = r"(?u)\b(?=\w*[^\W\d_])\w\w+\b"
+
 
 @dataclass
 class Fit:
@@ -46,7 +50,11 @@ def build_model(settings: ClusterSettings) -> Any:
         metric="euclidean",
         prediction_data=False,
     )
-    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, settings.ngram_max))
+    vectorizer = CountVectorizer(
+        stop_words="english",
+        ngram_range=(1, settings.ngram_max),
+        token_pattern=WORD_WITH_A_LETTER,
+    )
     return BERTopic(
         umap_model=umap_model,
         hdbscan_model=hdbscan_model,
