@@ -122,6 +122,10 @@ class StageOutcome:
     counts: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def as_json(self) -> dict[str, Any]:
+        """What `--json` prints for a stage command."""
+        return {"skipped": self.skipped, "seconds": self.seconds, "counts": self.counts}
+
 
 class Run:
     """A run folder holding one pipeline's artifacts and manifest."""

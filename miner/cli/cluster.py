@@ -52,7 +52,7 @@ def cluster(
     outcome = run_cluster(run, config, force=force)
     counts = outcome.counts
     if as_json:
-        print_json({"skipped": outcome.skipped, "seconds": outcome.seconds, "counts": counts})
+        print_json(outcome.as_json())
         return
     click.echo(
         f"{run.file('topics.parquet')}: {counts.get('prompts', 0):,} prompts in "

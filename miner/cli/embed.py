@@ -53,7 +53,7 @@ def embed(
     outcome = run_embed(run, config, force=force)
     counts = outcome.counts
     if as_json:
-        print_json({"skipped": outcome.skipped, "seconds": outcome.seconds, "counts": counts})
+        print_json(outcome.as_json())
         return
     click.echo(
         f"{run.file('embeddings.npy')}: {counts.get('n', 0):,} x {counts.get('dim')} "

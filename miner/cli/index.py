@@ -34,7 +34,7 @@ def index(
     outcome = run_index(run, config, force=force)
     counts = outcome.counts
     if as_json:
-        print_json({"skipped": outcome.skipped, "seconds": outcome.seconds, "counts": counts})
+        print_json(outcome.as_json())
         return
     click.echo(
         f"{run.file('index.faiss')}: {counts.get('vectors', 0):,} prompts, {counts.get('kind')} "
