@@ -15,6 +15,7 @@ from typing import Any
 
 from miner.config import Config
 from miner.errors import ConfigError, InputError
+from miner.jsonl import read_objects
 from miner.judge.parse import parse_answer
 from miner.judge.resolve import Judge
 from miner.judge.rubric import load_rubric
@@ -99,21 +100,10 @@ def _answer(record: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:
     """The records of a batch output file; a bad line is an error naming its number."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read batch results ({exc.strerror or exc})") from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {number}: not JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("custom_id"), str):
-                raise InputError(f"{path}: line {number}: no custom_id")
-            yield record
+    for number, record in read_objects(path, "batch results"):
+        if not isinstance(record.get("custom_id"), str):
+            raise InputError(f"{path}: line {number}: no custom_id")
+        yield record
 
 
 def import_batch(run: Run, config: Config, path: Path) -> dict[str, int]:

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from miner.errors import InputError
+from miner.jsonl import read_objects
 from miner.run import Run
 
 PROMPTS = "prompts.parquet"
@@ -107,19 +108,7 @@ def _read_json(path: Path) -> Any:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    records = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise InputError(f"{path}: line {number}: expected a JSON object")
-            records.append(record)
-    return records
+    return [record for _, record in read_objects(path, "question file")]
 
 
 def _unique_ids(path: Path, ids: pd.Series) -> None:
