@@ -1,0 +1,92 @@
+"""One shared contract for every pluggable part, run against each implementation.
+
+Embedders (local sentence-transformers in each precision this CPU runs, and the
+OpenAI-compatible API backend over a real socket) and index kinds (flat, IVF, HNSW) must
+behave alike wherever the pipeline swaps one for another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from miner.embed import make_embedder
+from miner.embed.local import cpu_supports_bf16
+from miner.index import build_index, nearest
+from tests.openai_server import OpenAIServer, embeddings_body
+from tests.test_embed_fixtures import PROMPTS, config_with
+
+LOCAL_PRECISIONS = ["fp32"] + (["bf16"] if cpu_supports_bf16() else [])
+
+
+def _api_vector(text: str) -> list[float]:
+    digest = hashlib.sha256(text.encode()).digest()
+    return [(byte - 128) / 16 for byte in digest[:16]]
+
+
+@pytest.fixture(scope="module", params=[*LOCAL_PRECISIONS, "api"])
+def embedder(request):
+    if request.param != "api":
+        yield make_embedder(config_with({"precision": request.param})["embed"])
+        return
+    reply = lambda req: embeddings_body([_api_vector(t) for t in req["input"]])  # noqa: E731
+    with OpenAIServer(embeddings=reply) as server, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_BASE_URL", server.base_url)
+        yield make_embedder(config_with({"backend": "openai", "model": "m",
+                                         "api_batch_size": 3})["embed"])
+
+
+def test_embedder_returns_unit_float32_rows_in_input_order(embedder):
+    vectors = embedder.encode(PROMPTS)
+    assert vectors.dtype == np.float32 and vectors.shape == (len(PROMPTS), embedder.dim)
+    assert np.isfinite(vectors).all()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    backwards = embedder.encode(PROMPTS[::-1])[::-1]
+    assert (vectors * backwards).sum(axis=1).min() >= 0.999
+
+
+def test_embedder_rows_do_not_depend_on_their_batch(embedder):
+    together = embedder.encode(PROMPTS)
+    alone = np.vstack([embedder.encode([text]) for text in PROMPTS])
+    assert (together * alone).sum(axis=1).min() >= 0.999
+
+
+def test_embedder_takes_empty_and_unbounded_input(embedder):
+    assert embedder.encode([]).shape == (0, embedder.dim)
+    (row,) = embedder.encode(["word " * 200_000])
+    assert np.isfinite(row).all() and abs(np.linalg.norm(row) - 1.0) < 1e-3
+
+
+def test_embedder_cache_key_names_backend_and_model(embedder):
+    key = embedder.cache_key()
+    assert key["backend"] == embedder.backend and key["model"] == embedder.model_id
+    json.dumps(key)  # recorded in the run folder: must serialise
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """2,000 unit vectors in 40 tight groups, so every vector has close neighbours."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(40, 32))
+    vectors = centres[rng.integers(0, 40, 2000)] + rng.normal(scale=0.05, size=(2000, 32))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32), np.arange(1000, 3000, dtype=np.int64)
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
+def test_every_index_kind_finds_each_vector_first_with_true_similarities(kind, planted):
+    vectors, ids = planted
+    section = config_with(index={"kind": kind})["index"]
+    index = build_index(vectors, ids, section)
+    sims, found = nearest(index, vectors, 5)
+    assert set(np.unique(found)) <= set(ids)
+    assert (np.diff(sims, axis=1) <= 1e-6).all()  # best first
+    assert (found[:, 0] == ids).mean() >= 0.99
+    rows = found - ids[0]
+    true = np.einsum("nd,nkd->nk", vectors, vectors[rows])
+    np.testing.assert_allclose(sims, true, atol=1e-4)
+    exact_sims, _ = nearest(build_index(vectors, ids, {**section, "kind": "flat"}), vectors, 5)
+    assert np.mean(np.abs(sims - exact_sims) < 1e-4) >= 0.95  # recall against exact search
