@@ -20,24 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the run builder lives in tests/
 
-from miner.config import load_config
-from miner.report import write_report
-from miner.run import Run
+from miner.config import load_config  # noqa: E402
+from miner.report import write_report  # noqa: E402
+from miner.run import Run  # noqa: E402
+from tests.test_report_fixtures import build_large_run  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wild_dev.jsonl.gz"
-CRITERIA = (
-    "specificity",
-    "domain_knowledge",
-    "complexity",
-    "problem_solving",
-    "creativity",
-    "technical_accuracy",
-    "real_world",
-)
 
 
 def source_texts() -> list[str]:
@@ -49,76 +39,6 @@ def source_texts() -> list[str]:
         f"Synthetic prompt {i} about building and testing software offline. " * (1 + i % 9)
         for i in range(5000)
     ]
-
-
-def build(path: Path, n: int, texts: list[str], seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    n_topics = max(20, int(np.sqrt(n) / 2))
-    ids = pa.array([f"p{i:08d}" for i in range(n)])
-    text = pa.array([texts[i % len(texts)] for i in range(n)])
-    nulls = pa.nulls(n, pa.string())
-    pq.write_table(
-        pa.table({"id": ids, "text": text, "dup_of": nulls, "near_dup_of": nulls}),
-        path / "prompts.parquet",
-    )
-    topic = rng.integers(-1, n_topics, n)
-    xy = rng.normal(size=(n, 2)).astype("float32")
-    pq.write_table(
-        pa.table(
-            {
-                "id": ids,
-                "topic": topic,
-                "probability": rng.uniform(size=n),
-                "x": xy[:, 0],
-                "y": xy[:, 1],
-            }
-        ),
-        path / "topics.parquet",
-    )
-    categories = max(2, round(np.sqrt(n_topics)))
-    info = {
-        "topics": [
-            {
-                "topic": t,
-                "parent": t % categories,
-                "label": f"topic {t} keywords here",
-                "keywords": ["alpha", "beta", "gamma", "delta"],
-                "representative_ids": [f"p{t:08d}"],
-            }
-            for t in range(n_topics)
-        ],
-        "categories": [
-            {
-                "category": c,
-                "label": f"category {c}",
-                "topics": list(range(c, n_topics, categories)),
-                "size": 0,
-            }
-            for c in range(categories)
-        ],
-    }
-    (path / "topic_info.json").write_text(json.dumps(info))
-    score = rng.integers(0, 8, n).astype(float)
-    crit = {name: rng.uniform(size=n) < 0.5 for name in CRITERIA}
-    pq.write_table(
-        pa.table(
-            {
-                "id": ids,
-                **crit,
-                "score": score,
-                "judge": pa.array(["heuristic"] * n),
-                "status": pa.array(["ok"] * n),
-            }
-        ),
-        path / "scores.parquet",
-    )
-    chosen = np.zeros(n, dtype=bool)
-    chosen[rng.choice(np.flatnonzero(score >= 6), size=500, replace=False)] = True
-    (path / "benchmark").mkdir()
-    reason = np.where(chosen, "selected", "not_needed")
-    pq.write_table(
-        pa.table({"id": ids, "reason": reason}), path / "benchmark" / "selection.parquet"
-    )
 
 
 def main(sizes: list[int]) -> None:
@@ -133,7 +53,7 @@ def main(sizes: list[int]) -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder)
-            build(path, n, texts)
+            build_large_run(path, n, texts)
             started, cpu_started = time.perf_counter(), time.process_time()
             summary = write_report(Run(path), config)
             seconds = time.perf_counter() - started

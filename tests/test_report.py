@@ -11,10 +11,7 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -23,7 +20,13 @@ from miner.config import load_config
 from miner.report import run_report
 from miner.report.render import script_json
 from miner.run import Run
-from tests.test_report_fixtures import CRITERIA, HOSTILE, build_run, sentinel, write_selection
+from tests.test_report_fixtures import (
+    CRITERIA,
+    HOSTILE,
+    build_large_run,
+    build_run,
+    sentinel,
+)
 
 SCRIPT_DATA = re.compile(r'<script type="application/json" id="miner-data">(.*?)</script>', re.S)
 
@@ -374,62 +377,10 @@ def test_missing_prompts_and_duplicate_ids(tmp_path):
 def test_large_run_stays_small(tmp_path):
     """200k prompts, 300 topics: the page stays far under 20 MB because its samples are capped."""
     n, n_topics = 200_000, 300
-    rng = np.random.default_rng(0)
-    ids = pa.array([f"p{i:07d}" for i in range(n)])
     base = "Explain how to configure the build so that tests run offline and fast " * 5
-    texts = pa.array([f"{i} {base}" for i in range(n)])
     run = tmp_path / "big"
     run.mkdir()
-    nulls = pa.nulls(n, pa.string())
-    pq.write_table(
-        pa.table({"id": ids, "text": texts, "dup_of": nulls, "near_dup_of": nulls}),
-        run / "prompts.parquet",
-    )
-    topic = rng.integers(-1, n_topics, n)
-    xy = rng.normal(size=(n, 2)).astype("float32")
-    pq.write_table(
-        pa.table(
-            {
-                "id": ids,
-                "topic": topic,
-                "probability": rng.uniform(size=n),
-                "x": xy[:, 0],
-                "y": xy[:, 1],
-            }
-        ),
-        run / "topics.parquet",
-    )
-    info = {
-        "topics": [
-            {
-                "topic": t,
-                "label": f"topic words {t} " * 3,
-                "keywords": ["alpha", "beta"],
-                "representative_ids": [],
-            }
-            for t in range(n_topics)
-        ],
-        "categories": [],
-    }
-    (run / "topic_info.json").write_text(json.dumps(info))
-    score = rng.integers(0, 8, n).astype(float)
-    crit = {name: rng.uniform(size=n) < 0.5 for name in CRITERIA}
-    pq.write_table(
-        pa.table(
-            {
-                "id": ids,
-                "judge": pa.array(["heuristic"] * n),
-                **crit,
-                "score": score,
-                "status": pa.array(["ok"] * n),
-            }
-        ),
-        run / "scores.parquet",
-    )
-    id_list = ids.to_pylist()
-    write_selection(
-        run, id_list, texts.to_pylist(), topic.tolist(), score, [None] * n, [None] * n, top=500
-    )
+    build_large_run(run, n, [f"{i} {base}" for i in range(1000)], n_topics=n_topics)
     html, summary = _report(run)
     size = len(html.encode())
     assert size < 20_000_000, f"{size / 1e6:.1f} MB"

@@ -229,3 +229,79 @@ def write_selection(path, ids, texts, topics, scores, dup_of, near, top: int = 2
         )
     )
     return chosen
+
+
+def build_large_run(path: Path, n: int, texts: list[str], n_topics: int | None = None,
+                    seed: int = 0) -> None:
+    """A run folder of `n` prompts (texts cycled) with random topics, map, scores and 500
+    selected: the report's inputs at scale, cheap to make (report tests and bench_report)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    n_topics = n_topics or max(20, int(np.sqrt(n) / 2))
+    ids = pa.array([f"p{i:08d}" for i in range(n)])
+    text = pa.array([texts[i % len(texts)] for i in range(n)])
+    nulls = pa.nulls(n, pa.string())
+    pq.write_table(
+        pa.table({"id": ids, "text": text, "dup_of": nulls, "near_dup_of": nulls}),
+        path / "prompts.parquet",
+    )
+    topic = rng.integers(-1, n_topics, n)
+    xy = rng.normal(size=(n, 2)).astype("float32")
+    pq.write_table(
+        pa.table(
+            {
+                "id": ids,
+                "topic": topic,
+                "probability": rng.uniform(size=n),
+                "x": xy[:, 0],
+                "y": xy[:, 1],
+            }
+        ),
+        path / "topics.parquet",
+    )
+    categories = max(2, round(np.sqrt(n_topics)))
+    info = {
+        "topics": [
+            {
+                "topic": t,
+                "parent": t % categories,
+                "label": f"topic {t} keywords here",
+                "keywords": ["alpha", "beta", "gamma", "delta"],
+                "representative_ids": [f"p{t:08d}"],
+            }
+            for t in range(n_topics)
+        ],
+        "categories": [
+            {
+                "category": c,
+                "label": f"category {c}",
+                "topics": list(range(c, n_topics, categories)),
+                "size": 0,
+            }
+            for c in range(categories)
+        ],
+    }
+    (path / "topic_info.json").write_text(json.dumps(info))
+    score = rng.integers(0, 8, n).astype(float)
+    crit = {name: rng.uniform(size=n) < 0.5 for name in CRITERIA}
+    pq.write_table(
+        pa.table(
+            {
+                "id": ids,
+                **crit,
+                "score": score,
+                "judge": pa.array(["heuristic"] * n),
+                "status": pa.array(["ok"] * n),
+            }
+        ),
+        path / "scores.parquet",
+    )
+    chosen = np.zeros(n, dtype=bool)
+    chosen[rng.choice(np.flatnonzero(score >= 6), size=500, replace=False)] = True
+    (path / "benchmark").mkdir()
+    reason = np.where(chosen, "selected", "not_needed")
+    pq.write_table(
+        pa.table({"id": ids, "reason": reason}), path / "benchmark" / "selection.parquet"
+    )
