@@ -40,6 +40,8 @@ PRODUCER = {
     "topics.parquet": "cluster",
     "topic_info.json": "cluster",
     "scores.parquet": "score",
+    "score_summary.json": "score",
+    "judge.sqlite": "score",
     "benchmark": "select",
 }
 
