@@ -7,6 +7,7 @@ and a change of `select.top` reruns only select and report, whose inputs changed
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,33 +17,25 @@ from miner.config import Config
 from miner.console import info
 from miner.run import Run, StageOutcome
 
-STAGES = ("ingest", "embed", "index", "cluster", "score", "select", "report")
+# Each stage's `run_<stage>` function, imported late: each pulls in heavy libraries.
+STAGE_FUNCTIONS = {
+    "ingest": ("miner.ingest", "run_ingest"),
+    "embed": ("miner.embed", "run_embed"),
+    "index": ("miner.index", "run_index"),
+    "cluster": ("miner.cluster", "run_cluster"),
+    "score": ("miner.judge", "run_score"),
+    "select": ("miner.select", "run_select"),
+    "report": ("miner.report", "run_report"),
+}
+STAGES = tuple(STAGE_FUNCTIONS)
 QUESTIONS = "benchmark/question.jsonl"
 REPORT = "report/index.html"
 
 
 def _stage_function(stage: str) -> Callable[..., StageOutcome]:
-    """The stage's `run_<stage>` function (imported late: each pulls in heavy libraries)."""
-    if stage == "ingest":
-        from miner.ingest import run_ingest
-        return run_ingest
-    if stage == "embed":
-        from miner.embed import run_embed
-        return run_embed
-    if stage == "index":
-        from miner.index import run_index
-        return run_index
-    if stage == "cluster":
-        from miner.cluster import run_cluster
-        return run_cluster
-    if stage == "score":
-        from miner.judge import run_score
-        return run_score
-    if stage == "select":
-        from miner.select import run_select
-        return run_select
-    from miner.report import run_report
-    return run_report
+    """The stage's `run_<stage>` function."""
+    module, name = STAGE_FUNCTIONS[stage]
+    return getattr(importlib.import_module(module), name)
 
 
 def run_pipeline(
