@@ -25,11 +25,13 @@ from miner.embed import (
     read_prompt_columns,
 )
 from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
+from miner.exact import TorchExactIndex
 from miner.run import Run, StageOutcome, atomic_path
 
 INDEX = "index.faiss"
 PROMPTS = "prompts.parquet"
 KINDS = ("auto", "flat", "ivf", "hnsw")
+NEAR_DUP_SEARCHES = ("auto", "faiss", "exact")
 _QUERY_BLOCK = 8192
 # FAISS warns below 39 training points per IVF cell.
 _POINTS_PER_CELL = 39
@@ -117,9 +119,11 @@ def nearest(
     Returns (sims, ids), both (n, k); a query with fewer than `k` neighbours found pads with
     id -1 and similarity -inf. `bar.update(n)` is called per block of queries.
     """
+    vectors = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+    if isinstance(index, TorchExactIndex):
+        return index.nearest(vectors, k, bar=bar)
     import faiss
 
-    vectors = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
     if vectors.shape[1] != index.d:
         raise MinerError(f"query vectors have width {vectors.shape[1]}, the index {index.d}")
     core = _core(index)
@@ -209,6 +213,21 @@ def run_index(run: Run, config: dict[str, Any], *, force: bool = False) -> Stage
     )
 
 
+def near_dup_method(choice: str) -> str:
+    """How near-duplicates are searched: "faiss" (the built index), or exact search on
+    "cuda" or "cpu". `auto` is exact on a GPU and FAISS otherwise."""
+    import torch
+
+    if choice not in NEAR_DUP_SEARCHES:
+        raise ConfigError(
+            f"index.near_dup_search must be one of {', '.join(NEAR_DUP_SEARCHES)}; got {choice!r}"
+        )
+    gpu = torch.cuda.is_available()
+    if choice == "exact":
+        return "cuda" if gpu else "cpu"
+    return "cuda" if choice == "auto" and gpu else "faiss"
+
+
 def _index(run: Run, section: dict[str, Any], ids: list[str], distinct: np.ndarray) -> dict:
     import faiss
 
@@ -217,9 +236,13 @@ def _index(run: Run, section: dict[str, Any], ids: list[str], distinct: np.ndarr
     index = build_index(chosen, distinct, section)
     described = describe_index(index)
     info(f"index: {len(distinct):,} distinct prompts, {described['kind']} index")
+    method = near_dup_method(str(section["near_dup_search"]))
+    searched = index if method == "faiss" else TorchExactIndex(chosen, distinct, method)
+    if method != "faiss":
+        info(f"index: near-duplicates by exact search on {method}")
     with progress(total=len(distinct), desc="near-duplicates", unit="prompt") as bar:
         representative, links = near_duplicate_representatives(
-            index, chosen, distinct, float(section["near_dup_threshold"]),
+            searched, chosen, distinct, float(section["near_dup_threshold"]),
             int(section["near_dup_k"]), bar=bar,
         )
     near_dup_of: list[str | None] = [None] * len(ids)
@@ -233,7 +256,8 @@ def _index(run: Run, section: dict[str, Any], ids: list[str], distinct: np.ndarr
     groups = len({value for value in near_dup_of if value is not None})
     info(f"index: near_dup_of set on {marked:,} prompts ({groups:,} groups) in {PROMPTS}")
     return {
-        **described, "vectors": int(index.ntotal), "near_dup_links": links,
+        **described, "near_dup_search": method,
+        "vectors": int(index.ntotal), "near_dup_links": links,
         "near_dup_groups": groups, "near_dup_marked": marked,
     }
 

@@ -1,9 +1,9 @@
 """One shared contract for every pluggable part, run against each implementation.
 
 Embedders (local sentence-transformers in each precision this CPU runs, and the
-OpenAI-compatible API backend over a real socket), index kinds (flat, IVF, HNSW) and judges
-(the offline heuristic and an LLM behind a local server, under each shipped rubric) must
-behave alike wherever the pipeline swaps one for another.
+OpenAI-compatible API backend over a real socket), index kinds (FAISS flat, IVF, HNSW, and
+torch's exact search) and judges (the offline heuristic and an LLM behind a local server,
+under each shipped rubric) must behave alike wherever the pipeline swaps one for another.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 
 from miner.embed import make_embedder
 from miner.embed.local import cpu_supports_bf16
+from miner.exact import TorchExactIndex
 from miner.index import build_index, nearest
 from tests.openai_server import OpenAIServer, chat_body, embeddings_body
 from tests.test_embed_fixtures import PROMPTS, config_with
@@ -77,11 +78,12 @@ def planted():
     return vectors.astype(np.float32), np.arange(1000, 3000, dtype=np.int64)
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw", "torch-exact"])
 def test_every_index_kind_finds_each_vector_first_with_true_similarities(kind, planted):
     vectors, ids = planted
-    section = config_with(index={"kind": kind})["index"]
-    index = build_index(vectors, ids, section)
+    section = config_with(index={"kind": "flat" if kind == "torch-exact" else kind})["index"]
+    index = (TorchExactIndex(vectors, ids, "cpu") if kind == "torch-exact"
+             else build_index(vectors, ids, section))
     sims, found = nearest(index, vectors, 5)
     assert set(np.unique(found)) <= set(ids)
     assert (np.diff(sims, axis=1) <= 1e-6).all()  # best first

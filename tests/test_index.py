@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from miner.errors import MinerError
+from miner.errors import ConfigError, MinerError
 from miner.index import build_index, describe_index, load_index, nearest, run_index
 from miner.run import Run
 from tests.test_embed_fixtures import config_with, unit_rows, write_prompts
@@ -162,3 +162,22 @@ def test_hnsw_stage_and_search_parameters_survive_reloading(tmp_path):
     assert describe_index(reloaded)["ef_search"] == 96
     _, found = nearest(reloaded, vectors[:50], 5)
     assert recall(found, brute_force(vectors, vectors[:50], 5)[1]) >= 0.95
+
+
+def test_exact_near_duplicate_search_marks_the_same_groups_as_faiss(tmp_path):
+    run, _, _ = near_dup_run(tmp_path)
+    by_faiss = run_index(run, config_with(index={"near_dup_search": "faiss"}))
+    faiss_marks = pq.read_table(run.file("prompts.parquet")).column("near_dup_of").to_pylist()
+    exact = run_index(run, config_with(index={"near_dup_search": "exact"}))
+    assert exact.counts["near_dup_search"] in ("cpu", "cuda") and not exact.skipped
+    assert by_faiss.counts["near_dup_search"] == "faiss"
+    assert pq.read_table(run.file("prompts.parquet")).column("near_dup_of").to_pylist() == (
+        faiss_marks
+    )
+    assert exact.counts["near_dup_marked"] == by_faiss.counts["near_dup_marked"] == 4
+
+
+def test_unknown_near_duplicate_search_is_one_clear_error(tmp_path):
+    run, _, _ = near_dup_run(tmp_path)
+    with pytest.raises(ConfigError, match="index.near_dup_search must be one of auto, faiss"):
+        run_index(run, config_with(index={"near_dup_search": "gpu"}))
