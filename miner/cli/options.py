@@ -65,3 +65,18 @@ def open_run(
 def print_json(value: Any) -> None:
     """Print `value` as indented JSON on stdout."""
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def exclude_near_option(func: Callable) -> Callable:
+    """`--exclude-near FILE` (repeatable): a benchmark whose questions the selection avoids."""
+    return click.option(
+        "--exclude-near", "exclude_near", multiple=True, metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Drop prompts near a question of this benchmark file (any format ingest reads: "
+             "MT-bench, Arena-Hard, ...). Repeat for more files.",
+    )(func)
+
+
+def exclude_near_files(files: tuple[str, ...]) -> list[str] | None:
+    """The `select.exclude_near` override for `--exclude-near` (None when not given)."""
+    return [str(Path(f).resolve()) for f in files] or None

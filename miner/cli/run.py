@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import (
+    exclude_near_files,
+    exclude_near_option,
+    json_option,
+    open_run,
+    print_json,
+    run_options,
+)
 
 
 @click.command("run")
@@ -17,10 +24,12 @@ from miner.cli.options import json_option, open_run, print_json, run_options
               help="Judge for the score stage (score.judge): heuristic, a name under judges:, "
                    "or a model at $OPENAI_BASE_URL. Default: auto (offline heuristic unless "
                    "an endpoint is in the environment).")
+@exclude_near_option
 @run_options
 @json_option
-def run(sources: tuple[str, ...], top: int | None, judge: str | None, run_dir: Path,
-        config_file: Path | None, force: bool, as_json: bool) -> None:
+def run(sources: tuple[str, ...], top: int | None, judge: str | None,
+        exclude_near: tuple[str, ...], run_dir: Path, config_file: Path | None, force: bool,
+        as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
 
     \b
@@ -31,8 +40,9 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None, run_dir: P
     """
     from miner.pipeline import pipeline_summary, run_pipeline, summary_lines
 
-    run_folder, config = open_run(run_dir, config_file,
-                                  {"select.top": top, "score.judge": judge})
+    overrides = {"select.top": top, "score.judge": judge,
+                 "select.exclude_near": exclude_near_files(exclude_near)}
+    run_folder, config = open_run(run_dir, config_file, overrides)
     outcomes = run_pipeline(run_folder, config, list(sources), force=force)
     summary = pipeline_summary(run_folder, outcomes)
     if as_json:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import (
+    exclude_near_files,
+    exclude_near_option,
+    json_option,
+    open_run,
+    print_json,
+    run_options,
+)
 from miner.errors import ConfigError
 
 FORMAT_CHOICES = ["v0.1", "v2", "fastchat", "mt-bench"]
@@ -44,10 +51,7 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
               help="No two selected prompts at or above this cosine. Default: 0.85.")
 @click.option("--no-diversity", is_flag=True, default=False,
               help="Turn the --max-similarity rule off.")
-@click.option("--exclude-near", "exclude_near", multiple=True, metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False),
-              help="Drop prompts near a question of this benchmark file (any format ingest "
-                   "reads: MT-bench, Arena-Hard, ...). Repeat for more files.")
+@exclude_near_option
 @click.option("--exclude-threshold", type=click.FloatRange(-1, 1), default=None,
               help="Cosine at or above which a prompt counts as near an excluded question. "
                    "Default: 0.9.")
@@ -86,7 +90,7 @@ def select(
         "select.per_topic": per_topic,
         "select.fill": fill,
         "select.max_similarity": max_similarity,
-        "select.exclude_near": [str(Path(f).resolve()) for f in exclude_near] or None,
+        "select.exclude_near": exclude_near_files(exclude_near),
         "select.exclude_threshold": exclude_threshold,
         "select.quotas": parse_quotas(quotas),
         "select.format": fmt,
