@@ -244,3 +244,11 @@ def test_asking_for_a_missing_gpu_is_a_one_line_error(tmp_path):
 def test_text_hashes_are_exact_text_keys():
     hashes = text_hashes(["a", "a", "A", "a "])
     assert hashes[0] == hashes[1] and len({hashes[0], hashes[2], hashes[3]}) == 3
+
+
+def test_models_without_a_tokenizer_batch_through_encode_with_the_same_vectors(minilm_fp32):
+    tokenized = minilm_fp32.encode(PROMPTS)
+    fallback = make_embedder(config_with({"precision": "fp32", "batch_size": 3})["embed"])
+    fallback._model = minilm_fp32.model
+    fallback.tokenize = lambda texts: None  # as for a model with no Hugging Face tokenizer
+    assert (fallback.encode(PROMPTS) * tokenized).sum(axis=1).min() >= 0.99999

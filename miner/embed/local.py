@@ -108,19 +108,32 @@ class SentenceTransformerEmbedder(Embedder):
         return int(width() if width else model.get_sentence_embedding_dimension())
 
     def _encode(self, texts: list[str], progress: Any | None) -> np.ndarray:
+        """Longest texts first in batches of `batch_size`, so a batch pads little.
+
+        With a Hugging Face tokenizer, texts are tokenized once and padded tensors go straight
+        to the model; otherwise batches (sorted by characters) go through `encode`.
+        """
         import torch
 
         token_ids = self.tokenize(texts)
-        if token_ids is None:  # no Hugging Face tokenizer: let sentence-transformers batch
-            return self._encode_texts(texts, progress)
-        order = np.argsort([-len(ids) for ids in token_ids], kind="stable")
+        if token_ids is None:
+            lengths = [len(text) for text in texts]
+
+            def embed(rows: np.ndarray) -> Any:
+                return self.model.encode([texts[i] for i in rows], batch_size=len(rows),
+                                         convert_to_tensor=True, show_progress_bar=False)
+        else:
+            lengths = [len(ids) for ids in token_ids]
+
+            def embed(rows: np.ndarray) -> Any:
+                return self.model(self._padded([token_ids[i] for i in rows]))["sentence_embedding"]
+
+        order = np.argsort([-length for length in lengths], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
                 rows = order[start:start + self.batch_size]
-                features = self._padded([token_ids[i] for i in rows])
-                vectors = self.model(features)["sentence_embedding"]
-                out[rows] = vectors.float().cpu().numpy()
+                out[rows] = embed(rows).float().cpu().numpy()
                 if progress is not None:
                     progress.update(len(rows))
         return out
@@ -162,24 +175,6 @@ class SentenceTransformerEmbedder(Embedder):
         if "token_type_ids" in getattr(self.model.tokenizer, "model_input_names", ()):
             features["token_type_ids"] = torch.zeros_like(features["input_ids"])
         return {name: value.to(self.model.device) for name, value in features.items()}
-
-    def _encode_texts(self, texts: list[str], progress: Any | None) -> np.ndarray:
-        """Fallback: batches sorted by characters, through `SentenceTransformer.encode`."""
-        import torch
-
-        order = np.argsort([-len(text) for text in texts], kind="stable")
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(texts), self.batch_size):
-                rows = order[start:start + self.batch_size]
-                vectors = self.model.encode(
-                    [texts[i] for i in rows], batch_size=len(rows), convert_to_tensor=True,
-                    show_progress_bar=False,
-                )
-                out[rows] = vectors.float().cpu().numpy()
-                if progress is not None:
-                    progress.update(len(rows))
-        return out
 
 
 _PROBE = "A probe sentence, to check that fused layers compute what the plain ones do."
