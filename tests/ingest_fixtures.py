@@ -141,26 +141,23 @@ def mt_bench(question_id: int, turns: list[str]) -> dict[str, Any]:
 
 # -- writers ------------------------------------------------------------------------------
 
-def write_jsonl(path: Path, records: list[Any], *, gz: bool = False) -> Path:
-    """Records as JSON lines (gzip'd when `gz`)."""
-    text = "".join(json.dumps(record) + "\n" for record in records)
+def _write_text(path: Path, text: str, gz: bool) -> Path:
     if gz:
         with gzip.open(path, "wt", encoding="utf-8") as handle:
             handle.write(text)
     else:
         path.write_text(text, "utf-8")
     return path
+
+
+def write_jsonl(path: Path, records: list[Any], *, gz: bool = False) -> Path:
+    """Records as JSON lines (gzip'd when `gz`)."""
+    return _write_text(path, "".join(json.dumps(record) + "\n" for record in records), gz)
 
 
 def write_json_array(path: Path, records: list[Any], *, gz: bool = False) -> Path:
     """Records as one indented JSON array (gzip'd when `gz`)."""
-    text = json.dumps(records, indent=2)
-    if gz:
-        with gzip.open(path, "wt", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        path.write_text(text, "utf-8")
-    return path
+    return _write_text(path, json.dumps(records, indent=2), gz)
 
 
 def write_parquet(path: Path, records: list[dict[str, Any]], *, gz: bool = False) -> Path:
