@@ -26,8 +26,9 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from bench_embed import DATA, load_prompts  # noqa: E402
 
+from miner.artifacts import open_embeddings  # noqa: E402
 from miner.config import load_config  # noqa: E402
-from miner.embed import load_embeddings, make_embedder, run_embed  # noqa: E402
+from miner.embed import make_embedder, run_embed  # noqa: E402
 from miner.run import Run  # noqa: E402
 
 
@@ -54,7 +55,7 @@ def main() -> None:
         started = time.perf_counter()
         run_embed(run, config, embedder=embedder)
         stage_s = time.perf_counter() - started
-        staged = np.array(load_embeddings(run))
+        staged = np.array(open_embeddings(run))
 
     started = time.perf_counter()
     bare = embedder.encode(texts)

@@ -17,19 +17,22 @@ from typing import Any
 
 import numpy as np
 
-from miner.console import info, progress
-from miner.embed import (
-    current_embeddings,
-    load_embeddings_info,
-    make_embedder,
-    read_prompt_columns,
+from miner.artifacts import (
+    EMBEDDINGS,
+    EMBEDDINGS_INFO,
+    INDEX,
+    PROMPTS,
+    distinct_rows,
+    prompt_roots,
+    read_json,
+    read_table,
 )
+from miner.console import info, progress
+from miner.embed import current_embeddings, make_embedder
 from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
 from miner.exact import TorchExactIndex
-from miner.run import Run, StageOutcome, atomic_path
+from miner.run import Run, StageOutcome
 
-INDEX = "index.faiss"
-PROMPTS = "prompts.parquet"
 KINDS = ("auto", "flat", "ivf", "hnsw")
 NEAR_DUP_SEARCHES = ("auto", "faiss", "exact")
 _QUERY_BLOCK = 8192
@@ -183,10 +186,9 @@ def near_duplicate_representatives(
 
 def prompt_keys(run: Run) -> tuple[list[str], np.ndarray]:
     """Ids of prompts.parquet and the row numbers of its distinct prompts (`dup_of` null)."""
-    table = read_prompt_columns(run, ["id", "dup_of"])
+    table = read_table(run, PROMPTS, ["id", "dup_of"])
     ids = table.column("id").to_pylist()
-    distinct = np.flatnonzero(np.asarray(table.column("dup_of").is_null().to_numpy(), dtype=bool))
-    return ids, distinct
+    return ids, distinct_rows(prompt_roots(ids, table.column("dup_of").to_pylist()))
 
 
 def run_index(run: Run, config: dict[str, Any], *, force: bool = False) -> StageOutcome:
@@ -203,7 +205,7 @@ def run_index(run: Run, config: dict[str, Any], *, force: bool = False) -> Stage
         raise ConfigError(f"index.near_dup_k must be at least 1; got {section['near_dup_k']}")
     ids, distinct = prompt_keys(run)
     keys = hashlib.sha256("\0".join(ids).encode() + distinct.tobytes()).hexdigest()[:16]
-    inputs = {"embeddings.npy": run.digest("embeddings.npy"), "prompt_ids": keys}
+    inputs = {EMBEDDINGS.name: run.digest(EMBEDDINGS), "prompt_ids": keys}
 
     def body() -> dict[str, Any]:
         return _index(run, section, ids, distinct)
@@ -249,8 +251,7 @@ def _index(run: Run, section: dict[str, Any], ids: list[str], distinct: np.ndarr
     for row, rep in zip(distinct.tolist(), representative.tolist(), strict=True):
         if rep != row:
             near_dup_of[row] = ids[rep]
-    with atomic_path(run.file(INDEX)) as tmp:
-        faiss.write_index(index, str(tmp))
+    faiss.write_index(index, str(run.output(INDEX)))
     _write_near_dups(run, near_dup_of)
     marked = sum(value is not None for value in near_dup_of)
     groups = len({value for value in near_dup_of if value is not None})
@@ -267,18 +268,15 @@ def _write_near_dups(run: Run, near_dup_of: list[str | None]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = run.file(PROMPTS)
-    table = pq.read_table(path)
+    table = read_table(run, PROMPTS)
     column = pa.array(near_dup_of, type=pa.string())
     names = table.column_names
     if "near_dup_of" in names:
         table = table.set_column(names.index("near_dup_of"), "near_dup_of", column)
     else:
         table = table.append_column("near_dup_of", column)
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
-    # Ingest wrote prompts.parquet; without this it would redo itself (wiping the column).
-    run.amend_output(PROMPTS)
+    # Published with the index; the manifest re-records it under ingest too (Run._record).
+    pq.write_table(table, run.output(PROMPTS))
 
 
 def load_index(run: Run, index_config: dict[str, Any] | None = None) -> Any:
@@ -309,10 +307,10 @@ def search(run: Run, config: dict[str, Any], query: str, k: int) -> list[dict[st
         raise InputError("search: the query is empty")
     if k < 1:
         raise InputError(f"search: k must be at least 1; got {k}")
-    recorded = load_embeddings_info(run)
+    recorded = read_json(run, EMBEDDINGS_INFO)
     index = load_index(run, config["index"])
-    built_from = (run.stage_entry("index") or {}).get("inputs", {}).get("embeddings.npy")
-    if built_from is not None and built_from != run.digest("embeddings.npy"):
+    built_from = (run.stage_entry("index") or {}).get("inputs", {}).get(EMBEDDINGS.name)
+    if built_from is not None and built_from != run.digest(EMBEDDINGS):
         raise MissingArtifactError(
             f"{run.file(INDEX)} was built from older embeddings: run `miner index --run "
             f"{run.path}` again"
@@ -323,7 +321,7 @@ def search(run: Run, config: dict[str, Any], query: str, k: int) -> list[dict[st
     query_vector = embedder.encode([query])
     sims, rows = nearest(index, query_vector, k)
     found = [(int(row), float(sim)) for row, sim in zip(rows[0], sims[0], strict=True) if row >= 0]
-    table = read_prompt_columns(run, ["id", "text"])
+    table = read_table(run, PROMPTS, ["id", "text"])
     picked = table.take(np.array([row for row, _ in found], dtype=np.int64))
     prompt_ids = picked.column("id").to_pylist()
     texts = picked.column("text").to_pylist()

@@ -8,11 +8,19 @@ and a change of `select.top` reruns only select and report, whose inputs changed
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from miner.artifacts import (
+    FUNNEL,
+    QUESTIONS,
+    REPORT_PAGE,
+    SCORE_SUMMARY,
+    SELECTION_SUMMARY,
+    TOPIC_INFO,
+    read_json_if_present,
+)
 from miner.config import Config
 from miner.console import info
 from miner.run import Run, StageOutcome
@@ -28,8 +36,6 @@ STAGE_FUNCTIONS = {
     "report": ("miner.report", "run_report"),
 }
 STAGES = tuple(STAGE_FUNCTIONS)
-QUESTIONS = "benchmark/question.jsonl"
-REPORT = "report/index.html"
 
 
 def _stage_function(stage: str) -> Callable[..., StageOutcome]:
@@ -57,17 +63,12 @@ def run_pipeline(
     return outcomes
 
 
-def _read_json(run: Run, name: str) -> Any:
-    path = run.file(name)
-    return json.loads(path.read_text("utf-8")) if path.exists() else None
-
-
 def pipeline_summary(run: Run, outcomes: Sequence[StageOutcome]) -> dict[str, Any]:
     """What the run produced: funnel, topics, judge, cost, benchmark, and where files are."""
-    funnel = _read_json(run, "funnel.json") or []
-    topic_info = _read_json(run, "topic_info.json") or {}
-    score = _read_json(run, "score_summary.json") or {}
-    selection = _read_json(run, "benchmark/selection.json") or {}
+    funnel = read_json_if_present(run, FUNNEL) or []
+    topic_info = read_json_if_present(run, TOPIC_INFO) or {}
+    score = read_json_if_present(run, SCORE_SUMMARY) or {}
+    selection = read_json_if_present(run, SELECTION_SUMMARY) or {}
     topics = [t for t in topic_info.get("topics", []) if int(t.get("topic", -1)) != -1]
     return {
         "run": str(run.path),
@@ -83,7 +84,7 @@ def pipeline_summary(run: Run, outcomes: Sequence[StageOutcome]) -> dict[str, An
                       ("questions", "top", "reached_top", "format", "shortfall")},
         "selected_topics": (selection.get("counts") or {}).get("selected_topics"),
         "questions": str(run.file(QUESTIONS)),
-        "report": str(run.file(REPORT)),
+        "report": str(run.file(REPORT_PAGE)),
     }
 
 

@@ -1,10 +1,13 @@
-"""The run folder: named artifacts, atomic writes, `manifest.json`, and stage skipping.
+"""The run folder: artifacts published per stage, `manifest.json`, stage skipping, one writer.
 
-Each stage reads artifacts written by earlier stages and writes its own. Its manifest entry
-holds a fingerprint of its inputs (upstream artifact digests, source file digests) and of its
-effective config section; when that fingerprint is unchanged and the outputs are intact the
-stage is skipped. Artifacts are written under a temporary name and renamed into place, so a
-killed stage never leaves a half-written artifact under a finished name.
+Each stage reads artifacts written by earlier stages and writes its own (`miner.artifacts`
+declares them all). Its manifest entry holds a fingerprint of its inputs (upstream artifact
+digests, source file digests) and of its effective config section; when that fingerprint is
+unchanged and the outputs are intact the stage is skipped. A stage writes its outputs into a
+staging folder; they are moved into place together and then recorded in the manifest, and
+`Run.require` refuses an artifact that does not match its stage's record, so a stage killed
+while publishing never passes off a mixed set. A stage holds the run folder's lock while it
+runs (`miner.lock`); temporary files of killed commands are removed when a run is opened.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -23,27 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from miner import __version__
+from miner.artifacts import ARTIFACTS, SHARED, Artifact
 from miner.config import Config, fingerprint
 from miner.console import info
 from miner.errors import MissingArtifactError
+from miner.lock import locked
 
 MANIFEST = "manifest.json"
 CONFIG = "config.yaml"
+# Temporary names: `atomic_path`'s `.<name>.tmp-<pid>` and a stage's `.stage-<stage>-<pid>`.
+_TEMPORARY = re.compile(r"^\.(?:.+\.tmp|stage-[a-z]+)-(\d+)$")
+_SUBFOLDERS = ("benchmark", "report")
 
-# Which command writes each artifact, for "run X first" messages.
-PRODUCER = {
-    "prompts.parquet": "ingest",
-    "funnel.json": "ingest",
-    "embeddings.npy": "embed",
-    "embeddings.json": "embed",
-    "index.faiss": "index",
-    "topics.parquet": "cluster",
-    "topic_info.json": "cluster",
-    "scores.parquet": "score",
-    "score_summary.json": "score",
-    "judge.sqlite": "score",
-    "benchmark": "select",
-}
+
+class StaleArtifactError(MissingArtifactError):
+    """An artifact does not match what its stage recorded in the manifest."""
 
 _TRACKED_PACKAGES = (
     "numpy", "pyarrow", "torch", "sentence-transformers", "faiss-cpu", "bertopic",
@@ -129,31 +127,91 @@ class StageOutcome:
         return {"skipped": self.skipped, "seconds": self.seconds, "counts": self.counts}
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove temporary files and staging folders that killed commands left in `folder`."""
+    removed = []
+    for parent in (folder, *(folder / name for name in _SUBFOLDERS)):
+        if not parent.is_dir():
+            continue
+        for entry in parent.iterdir():
+            match = _TEMPORARY.match(entry.name)
+            if match and not _alive(int(match.group(1))):
+                _remove(entry)
+                removed.append(entry)
+    return removed
+
+
 class Run:
     """A run folder holding one pipeline's artifacts and manifest."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._staging: Path | None = None    # the running stage's staging folder
+        if self.path.is_dir():
+            remove_leftovers(self.path)
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r})"
 
-    def file(self, name: str) -> Path:
-        """Path of artifact `name` inside the run folder (it may not exist yet)."""
+    def file(self, item: Artifact | str) -> Path:
+        """Path of an artifact inside the run folder (it may not exist yet); while a stage
+        runs, the staged copy of what it has written so far."""
+        name = str(item)
+        if self._staging is not None and (self._staging / name).exists():
+            return self._staging / name
         return self.path / name
 
-    def has(self, name: str) -> bool:
-        """Whether artifact `name` has been written."""
-        return self.file(name).exists()
-
-    def require(self, name: str) -> Path:
-        """Path of an artifact that must exist; a clear error names the command to run."""
-        path = self.file(name)
-        if not path.exists():
-            producer = PRODUCER.get(name)
-            hint = f": run `miner {producer} --run {self.path}` first" if producer else ""
-            raise MissingArtifactError(f"{path} does not exist{hint}")
+    def output(self, item: Artifact | str) -> Path:
+        """Where the running stage writes an output: its staging folder (published together
+        with the stage's manifest entry when the stage ends)."""
+        if self._staging is None or str(item) in SHARED:
+            return self.path / str(item)
+        path = self._staging / str(item)
+        path.parent.mkdir(parents=True, exist_ok=True)
         return path
+
+    def has(self, item: Artifact | str) -> bool:
+        """Whether an artifact has been written."""
+        return self.file(item).exists()
+
+    def require(self, item: Artifact | str) -> Path:
+        """Path of an artifact that must exist and match its stage's manifest record; a
+        clear error names the command to run."""
+        name = str(item)
+        declared = ARTIFACTS.get(name)
+        path = self.file(name)
+        rerun = f"`miner {declared.stage} --run {self.path}`" if declared else None
+        if not path.exists():
+            hint = f": run {rerun} first" if rerun else ""
+            raise MissingArtifactError(f"{path} does not exist{hint}")
+        if declared is None or name in SHARED or path.parent != self.path / Path(name).parent:
+            return path
+        recorded = ((self.stage_entry(declared.stage) or {}).get("outputs") or {}).get(name)
+        # An artifact its stage never recorded was placed by hand: taken as it is.
+        if recorded and recorded["stat"] != _stat_key(path) and (
+                file_digest(path) != recorded["digest"]):
+            raise StaleArtifactError(
+                f"{path} does not match what the {declared.stage} stage recorded in "
+                f"{MANIFEST} (a stage was interrupted while writing, or the file was changed): "
+                f"run {rerun.rstrip('`')} --force`"
+            )
+        return path
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the run folder's lock: one writing command at a time."""
+        with locked(self.path):
+            yield
 
     # -- manifest ---------------------------------------------------------------------
     @property
@@ -168,8 +226,9 @@ class Run:
         """The manifest entry of `stage`, or None when it never ran."""
         return self.manifest["stages"].get(stage)
 
-    def digest(self, name: str) -> str:
-        """Digest of artifact `name`, from the manifest when its file is unchanged."""
+    def digest(self, item: Artifact | str) -> str:
+        """Digest of an artifact, from the manifest when its file is unchanged."""
+        name = str(item)
         path = self.require(name)
         for entry in self.manifest["stages"].values():
             recorded = entry.get("outputs", {}).get(name)
@@ -178,28 +237,24 @@ class Run:
         return file_digest(path)
 
     def _record(self, stage: str, entry: dict[str, Any]) -> None:
+        """Write `stage`'s entry; an output whose declared producer is another stage (index
+        rewrites ingest's prompts.parquet to add `near_dup_of`) is re-recorded under that
+        stage too, or it would see its output as damaged and redo itself."""
         manifest = self.manifest
         manifest["miner"] = __version__
+        for name, recorded in entry["outputs"].items():
+            declared = ARTIFACTS.get(name)
+            producer = manifest["stages"].get(declared.stage) if declared else None
+            if declared and declared.stage != stage and producer:
+                producer.get("outputs", {}).get(name, {}).update(recorded)
         manifest["stages"][stage] = entry
-        write_json(self.file(MANIFEST), manifest)
-
-    def amend_output(self, name: str) -> None:
-        """Re-record artifact `name` under the stage that wrote it, after a later stage
-        rewrote it on purpose (index adds `near_dup_of` to ingest's prompts.parquet);
-        otherwise the writer would see its output as damaged and redo itself."""
-        manifest = self.manifest
-        path = self.file(name)
-        for entry in manifest["stages"].values():
-            recorded = entry.get("outputs", {}).get(name)
-            if recorded is not None:
-                recorded.update(digest=file_digest(path), stat=_stat_key(path))
-        write_json(self.file(MANIFEST), manifest)
+        write_json(self.path / MANIFEST, manifest)
 
     def save_config(self, config: Config) -> None:
         """Save the effective config of the latest command as `config.yaml`."""
         import yaml
 
-        with atomic_path(self.file(CONFIG)) as tmp:
+        with atomic_path(self.path / CONFIG) as tmp:
             tmp.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "utf-8")
 
     # -- stages -----------------------------------------------------------------------
@@ -222,7 +277,7 @@ class Run:
         *,
         inputs: Mapping[str, Any],
         config: Any,
-        outputs: list[str],
+        outputs: Sequence[Artifact | str],
         body: Callable[[], Mapping[str, Any]],
         force: bool = False,
     ) -> StageOutcome:
@@ -234,15 +289,46 @@ class Run:
         stage's effective config section; `body` writes `outputs` and returns its counts.
         """
         self.path.mkdir(parents=True, exist_ok=True)
-        # The version too: an upgraded miner redoes stages whose code may have changed.
-        stage_fingerprint = fingerprint({"inputs": inputs, "config": config, "miner": __version__})
-        if not force and self.is_fresh(stage, stage_fingerprint):
-            info(f"{stage}: up to date, skipped (use --force to redo it)")
-            entry = self.stage_entry(stage) or {}
-            return StageOutcome(stage, True, entry.get("counts", {}), 0.0)
-        started = time.perf_counter()
-        counts = dict(body())
-        seconds = round(time.perf_counter() - started, 3)
+        names = [str(item) for item in outputs]
+        with self.writing():
+            # The version too: an upgraded miner redoes stages whose code may have changed.
+            stage_fingerprint = fingerprint(
+                {"inputs": inputs, "config": config, "miner": __version__})
+            if not force and self.is_fresh(stage, stage_fingerprint):
+                info(f"{stage}: up to date, skipped (use --force to redo it)")
+                entry = self.stage_entry(stage) or {}
+                return StageOutcome(stage, True, entry.get("counts", {}), 0.0)
+            started = time.perf_counter()
+            staging = self.path / f".stage-{stage}-{os.getpid()}"
+            _remove(staging)
+            staging.mkdir()
+            self._staging = staging
+            try:
+                counts = dict(body())
+                self._publish(staging, names)
+            finally:
+                self._staging = None
+                _remove(staging)
+            seconds = round(time.perf_counter() - started, 3)
+            self._record_stage(stage, stage_fingerprint, inputs, config, counts, seconds,
+                               names)
+            return StageOutcome(stage, False, counts, seconds)
+
+    def _publish(self, staging: Path, outputs: list[str]) -> None:
+        """Move the staged outputs into place (the manifest entry is written next)."""
+        for name in outputs:
+            staged = staging / name
+            if not staged.exists():
+                continue
+            target = self.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir() and staged.is_dir():
+                _remove(target)
+            os.replace(staged, target)
+
+    def _record_stage(self, stage: str, stage_fingerprint: str, inputs: Mapping[str, Any],
+                      config: Any, counts: dict[str, Any], seconds: float,
+                      outputs: list[str]) -> None:
         self._record(stage, {
             "fingerprint": stage_fingerprint,
             "inputs": dict(inputs),
@@ -252,8 +338,8 @@ class Run:
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": package_versions(),
             "outputs": {
-                name: {"digest": file_digest(self.file(name)), "stat": _stat_key(self.file(name))}
+                name: {"digest": file_digest(self.path / name),
+                       "stat": _stat_key(self.path / name)}
                 for name in outputs
             },
         })
-        return StageOutcome(stage, False, counts, seconds)

@@ -18,6 +18,7 @@ from miner.cluster.settings import ClusterSettings
 from miner.cluster.table import format_table
 from miner.config import load_config
 from miner.errors import ConfigError, InputError
+from miner.run import Run
 
 
 def settings(**overrides) -> ClusterSettings:
@@ -28,18 +29,18 @@ def settings(**overrides) -> ClusterSettings:
 def write_prompts(path, ids, dup_of, near_dup_of=None):
     frame = pd.DataFrame({"id": ids, "text": [f"text {i}" for i in ids], "dup_of": dup_of,
                           "near_dup_of": near_dup_of or [None] * len(ids)})
-    frame.to_parquet(path, index=False)
-    return path
+    frame.to_parquet(path / "prompts.parquet", index=False)
+    return Run(path)
 
 
 def test_duplicate_links_resolve_to_the_first_distinct_row(tmp_path):
-    path = write_prompts(
-        tmp_path / "p.parquet",
+    run = write_prompts(
+        tmp_path,
         ["a", "b", "c", "d", "e", "f", "g"],
         [None, "a", None, None, "x-missing", None, "f"],
         [None, None, "b", "c", None, "g", None],      # c -> b -> a; d -> c; f <-> g is a cycle
     )
-    prompts = read_prompts(path)
+    prompts = read_prompts(run)
     assert prompts.ids[prompts.root].tolist()[:5] == ["a", "a", "a", "a", "e"]
     assert set(prompts.distinct) >= {0, 4}
     assert 1 not in prompts.distinct and 2 not in prompts.distinct
@@ -47,12 +48,12 @@ def test_duplicate_links_resolve_to_the_first_distinct_row(tmp_path):
 
 
 def test_bad_ids_are_reported_with_their_row(tmp_path):
-    path = write_prompts(tmp_path / "p.parquet", ["a", "b", "a"], [None, None, None])
-    with pytest.raises(InputError, match=r"p.parquet: row 2: id 'a' appears twice"):
-        read_prompts(path)
-    pd.DataFrame({"id": ["a"]}).to_parquet(tmp_path / "q.parquet")
-    with pytest.raises(InputError, match="needs columns 'id' and 'text'"):
-        read_prompts(tmp_path / "q.parquet")
+    run = write_prompts(tmp_path, ["a", "b", "a"], [None, None, None])
+    with pytest.raises(InputError, match=r"prompts.parquet: row 2: id 'a' appears twice"):
+        read_prompts(run)
+    pd.DataFrame({"text": ["a"]}).to_parquet(tmp_path / "prompts.parquet")
+    with pytest.raises(InputError, match="prompts.parquet: column 'id' is missing"):
+        read_prompts(run)
 
 
 def test_sample_is_seeded_sorted_and_bounded():

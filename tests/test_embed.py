@@ -14,14 +14,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from miner.artifacts import EMBEDDINGS_INFO, open_embeddings, read_json
 from miner.cli import main
-from miner.embed import (
-    current_embeddings,
-    load_embeddings,
-    load_embeddings_info,
-    make_embedder,
-    run_embed,
-)
+from miner.embed import current_embeddings, make_embedder, run_embed
 from miner.embed.cache import text_hashes
 from miner.embed.local import cpu_supports_bf16, resolve_precision
 from miner.errors import ConfigError, MinerError, MissingArtifactError
@@ -109,12 +104,12 @@ def test_embed_stage_dedups_aligns_and_records(tmp_path, minilm):
     counting = CountingEmbedder(minilm)
     outcome = run_embed(run, config_with(), embedder=counting)
     assert sorted(counting.texts) == sorted(set(texts))  # each distinct text embedded once
-    vectors = load_embeddings(run)
+    vectors = open_embeddings(run)
     assert vectors.shape == (5, 384) and vectors.dtype == np.float32
     np.testing.assert_array_equal(vectors[0], vectors[2])
     np.testing.assert_array_equal(vectors[1], vectors[4])
     assert_same_vectors(vectors[3:4], minilm.encode([PROMPTS[2]]))
-    recorded = load_embeddings_info(run)
+    recorded = read_json(run, EMBEDDINGS_INFO)
     assert recorded == {
         "backend": "sentence-transformers", "model": minilm.model_id, "dim": 384,
         "dtype": "float32", "precision": minilm.precision, "device": "cpu", "n": 5,
@@ -134,7 +129,7 @@ def test_resume_after_failure_embeds_only_unfinished_chunks(tmp_path, minilm):
     config = config_with({"chunk_rows": 5})
     write_prompts(tmp_path / "whole", texts)
     run_embed(Run(tmp_path / "whole"), config, embedder=minilm)
-    expected = np.array(load_embeddings(Run(tmp_path / "whole")))
+    expected = np.array(open_embeddings(Run(tmp_path / "whole")))
 
     run = Run(tmp_path / "broken")
     write_prompts(run.path, texts)
@@ -145,7 +140,7 @@ def test_resume_after_failure_embeds_only_unfinished_chunks(tmp_path, minilm):
     outcome = run_embed(run, config, embedder=resumed)
     assert outcome.counts["cached"] == 15 and outcome.counts["embedded"] == 9
     assert sorted(resumed.texts) == sorted(texts[15:])
-    assert_same_vectors(load_embeddings(run), expected)
+    assert_same_vectors(open_embeddings(run), expected)
 
 
 def test_killed_embed_process_resumes_from_its_last_chunk(tmp_path, minilm):
@@ -173,7 +168,7 @@ def test_killed_embed_process_resumes_from_its_last_chunk(tmp_path, minilm):
     finished = outcome.counts["cached"]
     assert finished >= 3 and finished + outcome.counts["embedded"] == 200
     assert len(resumed.texts) == 200 - finished
-    assert_same_vectors(load_embeddings(run), minilm.encode(texts))
+    assert_same_vectors(open_embeddings(run), minilm.encode(texts))
 
 
 def test_new_rows_after_reingest_are_the_only_ones_embedded(tmp_path, minilm):
@@ -181,7 +176,7 @@ def test_new_rows_after_reingest_are_the_only_ones_embedded(tmp_path, minilm):
     write_prompts(tmp_path, old)
     run = Run(tmp_path)
     run_embed(run, config_with(), embedder=minilm)
-    before = {text: np.array(vec) for text, vec in zip(old, load_embeddings(run), strict=True)}
+    before = {text: np.array(vec) for text, vec in zip(old, open_embeddings(run), strict=True)}
     new = ["A brand new question about Rust lifetimes and the borrow checker.",
            "Another new one: how do volcanoes form?"]
     merged = [old[0], new[0], *old[1:3], new[1], *old[3:]]
@@ -190,7 +185,7 @@ def test_new_rows_after_reingest_are_the_only_ones_embedded(tmp_path, minilm):
     outcome = run_embed(run, config_with(), embedder=counting)
     assert sorted(counting.texts) == sorted(new)
     assert (outcome.counts["embedded"], outcome.counts["cached"]) == (2, 5)
-    vectors = load_embeddings(run)
+    vectors = open_embeddings(run)
     for row, text in enumerate(merged):
         if text in before:
             np.testing.assert_array_equal(vectors[row], before[text])
@@ -230,7 +225,7 @@ def test_prompts_without_a_text_column_are_one_line_errors(tmp_path):
                    tmp_path / "prompts.parquet")
     result = CliRunner().invoke(main, ["embed", "--run", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: ") and "cannot read columns text" in result.stderr
+    assert result.stderr.startswith("error: ") and "column 'text' is missing" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -9,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from miner.embed import load_embeddings, load_embeddings_info, make_embedder, run_embed
+from miner.artifacts import EMBEDDINGS_INFO, open_embeddings, read_json
+from miner.embed import make_embedder, run_embed
 from miner.errors import ConfigError, MinerError
 from miner.run import Run
 from tests.openai_server import OpenAIServer, Reply, embeddings_body
@@ -62,8 +63,8 @@ def test_api_embed_stage_batches_orders_and_keeps_key_secret(tmp_path, api_env):
                for b in bodies)
     auth = [{k.lower(): v for k, v in h.items()}["authorization"] for h in server.headers_seen]
     assert auth == [f"Bearer {KEY}"] * 2
-    np.testing.assert_allclose(load_embeddings(Run(tmp_path)), expected(texts), atol=1e-6)
-    assert load_embeddings_info(Run(tmp_path))["model"] == "text-embedding-3-small"
+    np.testing.assert_allclose(open_embeddings(Run(tmp_path)), expected(texts), atol=1e-6)
+    assert read_json(Run(tmp_path), EMBEDDINGS_INFO)["model"] == "text-embedding-3-small"
     assert outcome.counts["backend"] == "openai" and outcome.counts["dim"] == 8
     for path in tmp_path.rglob("*"):
         if path.is_file():

@@ -33,7 +33,7 @@ def ingest_error(tmp_path, source, overrides=None) -> str:
 
 def assert_nothing_written(run: Run) -> None:
     leftovers = sorted(p.name for p in run.path.iterdir()) if run.path.exists() else []
-    assert not [name for name in leftovers if name not in ("manifest.json", "config.yaml")]
+    assert not [name for name in leftovers if name not in ("manifest.json", "config.yaml", ".lock")]
     assert run.stage_entry("ingest") is None
 
 
@@ -240,8 +240,8 @@ def test_everything_filtered_writes_nothing_and_keeps_earlier_artifacts(tmp_path
     with pytest.raises(InputError, match=r"at least 33 chars 0 ->.*nothing was written"):
         run_ingest(run, load_config(), [short])
     assert run.file("prompts.parquet").read_bytes() == before
-    assert sorted(p.name for p in run.path.iterdir()) == ["funnel.json", "manifest.json",
-                                                          "prompts.parquet"]
+    assert sorted(p.name for p in run.path.iterdir()) == [".lock", "funnel.json",
+                                                          "manifest.json", "prompts.parquet"]
 
 
 @pytest.mark.parametrize("overrides,problem", [

@@ -174,22 +174,6 @@ def test_artifacts_covering_part_of_the_prompts(tmp_path):
     assert sum(len(t["x"]) for t in data["figures"]["map"]["data"]) == 170
 
 
-def test_benchmark_found_by_question_text_without_selection_parquet(tmp_path):
-    run = build_run(tmp_path / "run")
-    expected = pd.read_parquet(run / "benchmark" / "selection.parquet")
-    expected = set(expected.loc[expected["reason"] == "selected", "id"])
-    (run / "benchmark" / "selection.parquet").unlink()
-    _, summary = _report(run)
-    assert summary["benchmark"]["matched_prompts"] == len(expected)
-    assert sum(t.get("selected", 0) for t in summary["topics"]) == len(expected)
-    questions = (run / "benchmark" / "question.jsonl").read_text().splitlines()
-    (run / "benchmark" / "question.jsonl").write_text("\n".join(questions[:-1] + [
-        json.dumps({"uid": "x", "prompt": "a question from another run"})]) + "\n")
-    html, summary = _report(run)
-    assert summary["benchmark"]["matched_prompts"] == len(expected) - 1
-    assert 'id="unmatched"' in html
-
-
 def test_hostile_text_is_escaped_everywhere(full_run):
     html, _ = _report(full_run)
     # Only the page's three script elements: the data block, plotly.js and the page script.

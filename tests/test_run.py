@@ -11,8 +11,7 @@ from miner.run import Run, atomic_path
 def _writer(run, calls, text="v1"):
     def body():
         calls.append(text)
-        with atomic_path(run.file("out.txt")) as tmp:
-            tmp.write_text(text)
+        run.output("out.txt").write_text(text)
         return {"rows": len(text)}
 
     return body
@@ -61,14 +60,13 @@ def test_failed_stage_leaves_no_artifact_and_no_record(tmp_path):
     run = Run(tmp_path / "r")
 
     def body():
-        with atomic_path(run.file("out.txt")) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("killed")
+        run.output("out.txt").write_text("half")
+        raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
         run.run_stage("s", inputs={}, config={}, outputs=["out.txt"], body=body)
     assert not run.file("out.txt").exists()
-    assert list(run.path.iterdir()) == []
+    assert [p.name for p in run.path.iterdir()] == [".lock"]
     assert run.stage_entry("s") is None
 
 
@@ -96,11 +94,23 @@ def test_a_new_miner_version_redoes_the_stage(tmp_path, monkeypatch):
     assert len(calls) == 2
 
 
-def test_an_amended_output_keeps_its_writer_fresh(tmp_path):
+def test_an_output_rewritten_by_a_later_stage_keeps_its_producer_fresh(tmp_path):
     run, calls = Run(tmp_path / "r"), []
-    kwargs = dict(inputs={}, config={}, outputs=["out.txt"], body=_writer(run, calls))
-    run.run_stage("s", **kwargs)
-    run.file("out.txt").write_text("v1 plus a column added by a later stage")
-    run.amend_output("out.txt")
-    assert run.run_stage("s", **kwargs).skipped
-    assert len(calls) == 1
+
+    def ingest():
+        calls.append("ingest")
+        run.output("prompts.parquet").write_text("v1")
+        return {}
+
+    def add_column():
+        run.output("prompts.parquet").write_text(run.file("prompts.parquet").read_text() + "+")
+        return {}
+
+    kwargs = dict(inputs={}, config={}, outputs=["prompts.parquet"], body=ingest)
+    run.run_stage("ingest", **kwargs)
+    run.run_stage("index", inputs={}, config={}, outputs=["prompts.parquet"], body=add_column)
+    assert run.file("prompts.parquet").read_text() == "v1+"
+    assert run.run_stage("ingest", **kwargs).skipped
+    run.run_stage("ingest", **kwargs, force=True)     # a re-ingest leaves index stale
+    assert not run.is_fresh("index", run.stage_entry("index")["fingerprint"])
+    assert calls == ["ingest", "ingest"]

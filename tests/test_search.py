@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from miner.artifacts import open_embeddings
 from miner.cli import main
 from miner.cli.search import one_line
-from miner.embed import load_embeddings, make_embedder, run_embed
+from miner.embed import make_embedder, run_embed
 from miner.errors import InputError, MissingArtifactError
 from miner.index import run_index, search
 from miner.run import Run
@@ -39,7 +40,7 @@ def test_search_matches_brute_force_over_the_embeddings(indexed_run):
     hits = search(run, config_with(), query, 4)
     assert [hit["rank"] for hit in hits] == [1, 2, 3, 4]
     assert {hits[0]["id"], hits[1]["id"]} == {"p0000", "p0004"}  # the two Python paraphrases
-    vectors = load_embeddings(run)
+    vectors = open_embeddings(run)
     sims = vectors @ embedder.encode([query])[0]
     sims[8] = -np.inf  # the exact duplicate is not indexed
     order = np.argsort(-sims)[:4]

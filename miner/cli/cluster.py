@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from miner.artifacts import TOPICS
 from miner.cli.options import json_option, open_run, print_json, run_options
 
 
@@ -55,7 +56,7 @@ def cluster(
         print_json(outcome.as_json())
         return
     click.echo(
-        f"{run.file('topics.parquet')}: {counts.get('prompts', 0):,} prompts in "
+        f"{run.file(TOPICS)}: {counts.get('prompts', 0):,} prompts in "
         f"{counts.get('topics', 0)} topics and {counts.get('categories', 0)} categories "
         f"(fitted on {counts.get('fitted', 0):,}); {counts.get('outliers', 0):,} outliers"
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from miner.artifacts import EMBEDDINGS
 from miner.cli.options import json_option, open_run, print_json, run_options
 
 
@@ -56,7 +57,7 @@ def embed(
         print_json(outcome.as_json())
         return
     click.echo(
-        f"{run.file('embeddings.npy')}: {counts.get('n', 0):,} x {counts.get('dim')} "
+        f"{run.file(EMBEDDINGS)}: {counts.get('n', 0):,} x {counts.get('dim')} "
         f"({counts.get('model')}, {counts.get('precision')} on {counts.get('device')}; "
         f"{counts.get('embedded', 0):,} embedded, {counts.get('cached', 0):,} from cache)"
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from miner.artifacts import INDEX
 from miner.cli.options import json_option, open_run, print_json, run_options
 
 
@@ -37,7 +38,7 @@ def index(
         print_json(outcome.as_json())
         return
     click.echo(
-        f"{run.file('index.faiss')}: {counts.get('vectors', 0):,} prompts, {counts.get('kind')} "
+        f"{run.file(INDEX)}: {counts.get('vectors', 0):,} prompts, {counts.get('kind')} "
         f"index; {counts.get('near_dup_marked', 0):,} near-duplicates marked in "
         f"{counts.get('near_dup_groups', 0):,} groups"
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from miner.artifacts import FUNNEL, PROMPTS
 from miner.cli.options import json_option, open_run, print_json, run_options
 
 
@@ -72,7 +73,7 @@ def ingest(
     if as_json:
         print_json({"skipped": outcome.skipped, "counts": outcome.counts, "funnel": funnel})
         return
-    click.echo(f"funnel ({run.file('funnel.json')}):")
+    click.echo(f"funnel ({run.file(FUNNEL)}):")
     click.echo(format_funnel(funnel))
     if not outcome.skipped:
-        click.echo(f"wrote {run.file('prompts.parquet')}")
+        click.echo(f"wrote {run.file(PROMPTS)}")

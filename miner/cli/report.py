@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from miner.artifacts import REPORT_PAGE
 from miner.cli.options import open_run, print_json, run_options
 
 
@@ -72,4 +73,4 @@ def report(
     if as_json:
         print_json(read_summary(run))
     else:
-        click.echo(str(run.file("report/index.html")))
+        click.echo(str(run.file(REPORT_PAGE)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +80,10 @@ def score(
     in judge.sqlite as they arrive: a rerun calls nothing already answered, and a killed
     run resumes where it stopped.
     """
+    from miner.artifacts import SCORE_SUMMARY, read_json
     from miner.judge import export_batch as write_batch
     from miner.judge import import_batch as read_batch
     from miner.judge import run_score
-    from miner.judge.score import SUMMARY
 
     overrides = {"score.judge": judge, "score.rubric": rubric, "score.then": then,
                  "score.min_score": min_score}
@@ -102,7 +101,7 @@ def score(
                    f"({counts['failed']} failed, {counts['unknown']} not of this run)", err=True)
         cache_only = force = True
     run_score(run, config, force=force, cache_only=cache_only)
-    summary = json.loads(run.file(SUMMARY).read_text("utf-8"))
+    summary = read_json(run, SCORE_SUMMARY)
     if as_json:
         print_json(summary)
     else:

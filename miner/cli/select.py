@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from miner.artifacts import QUESTIONS
 from miner.cli.options import (
     exclude_near_files,
     exclude_near_option,
@@ -106,7 +107,7 @@ def select(
     if as_json:
         print_json({"skipped": outcome.skipped, **summary})
         return
-    print_summary(summary, run.file("benchmark/question.jsonl"))
+    print_summary(summary, run.file(QUESTIONS))
 
 
 def print_summary(summary: dict, questions: Path) -> None:

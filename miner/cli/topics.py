@@ -22,7 +22,7 @@ def topics(run_dir: Path, by_category: bool, n_keywords: int, as_json: bool) -> 
 
     --json prints all of topic_info.json (topics, categories, outlier counts).
     """
-    from miner.cluster import read_topic_info
+    from miner.artifacts import read_topic_info
     from miner.cluster.table import format_table
     from miner.run import Run
 

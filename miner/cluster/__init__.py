@@ -2,10 +2,10 @@
 stored embeddings, every other prompt assigned by its nearest neighbours in that sample,
 broad categories over the topics, and keyword or LLM-written topic names.
 
-`run_cluster` is the stage; `read_topic_info` reads what it wrote. Heavy libraries are
-imported inside the functions that use them.
+`run_cluster` is the stage; `miner.artifacts.read_topic_info` reads what it wrote. Heavy
+libraries are imported inside the functions that use them.
 """
 
-from miner.cluster.stage import read_topic_info, run_cluster
+from miner.cluster.stage import run_cluster
 
-__all__ = ["read_topic_info", "run_cluster"]
+__all__ = ["run_cluster"]

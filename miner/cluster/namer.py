@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from miner.artifacts import JUDGE_CACHE
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
 from miner.console import info
@@ -19,7 +20,6 @@ from miner.resources import resource_dir
 from miner.run import Run, file_digest
 
 PROMPT_FILE = "topic-name-v1.yaml"
-CACHE_FILE = "judge.sqlite"
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
@@ -108,7 +108,7 @@ class LLMNamer:
                 "config: 'cluster.namer.kind' is llm but no judge is named: add a `judges:` "
                 "entry or set 'cluster.namer.judge'"
             )
-        return cls(resolve_endpoint(config, name), run.file(CACHE_FILE), settings, load_prompt())
+        return cls(resolve_endpoint(config, name), run.file(JUDGE_CACHE), settings, load_prompt())
 
     def fingerprint_parts(self) -> dict[str, Any]:
         """What changes the names: the judge (never its key) and the prompt file."""

@@ -3,29 +3,28 @@ bertopic/ (see docs/artifacts.md)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from miner.cluster.inputs import open_embeddings, read_prompts, read_texts, sample_rows
+from miner.artifacts import BERTOPIC, EMBEDDINGS, PROMPTS, TOPIC_INFO, TOPICS, open_embeddings
+from miner.cluster.inputs import read_prompts, read_texts, sample_rows
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
 from miner.console import info
-from miner.errors import InputError, MissingArtifactError
-from miner.run import Run, StageOutcome, atomic_path, write_json
+from miner.errors import InputError
+from miner.run import Run, StageOutcome, write_json
 
-OUTPUTS = ["topics.parquet", "topic_info.json", "bertopic"]
+OUTPUTS = [TOPICS, TOPIC_INFO, BERTOPIC]
 OUTLIER_LABEL = "outliers (no topic)"
 
 
 def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcome:
     """Fit topics on a seeded sample of distinct prompts, assign every prompt, name the topics."""
     settings = ClusterSettings.from_config(config["cluster"])
-    inputs = {name: run.digest(name) for name in ("prompts.parquet", "embeddings.npy")}
+    inputs = {item.name: run.digest(item) for item in (PROMPTS, EMBEDDINGS)}
     section: dict[str, Any] = {"cluster": config["cluster"]}
     namer = None
     if settings.namer == "llm":
@@ -37,17 +36,6 @@ def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcom
         "cluster", inputs=inputs, config=section, outputs=OUTPUTS,
         body=lambda: _cluster(run, settings, namer), force=force,
     )
-
-
-def read_topic_info(run: Run) -> dict[str, Any]:
-    """The parsed topic_info.json of a clustered run."""
-    path = run.require("topic_info.json")
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MissingArtifactError(
-            f"{path}: unreadable ({exc}): run `miner cluster --force`"
-        ) from None
 
 
 def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
@@ -63,16 +51,15 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     from miner.cluster.labels import keyword_label, topic_keywords
     from miner.cluster.outliers import reassign_outliers
 
-    prompts_path = run.require("prompts.parquet")
-    prompts = read_prompts(prompts_path)
-    vectors = open_embeddings(run.require("embeddings.npy"), len(prompts))
+    prompts = read_prompts(run)
+    vectors = open_embeddings(run, len(prompts))
     n_rows = len(prompts)
     if n_rows == 0:
-        raise InputError(f"{prompts_path}: holds no prompts")
+        raise InputError(f"{run.file(PROMPTS)}: holds no prompts")
     fit_rows = sample_rows(prompts.distinct, settings.fit_sample, settings.seed)
     say(f"fitting BERTopic on {len(fit_rows):,} of {len(prompts.distinct):,} distinct "
         f"prompts ({n_rows:,} rows)")
-    texts = read_texts(prompts_path, fit_rows)
+    texts = read_texts(run, fit_rows)
     fit_vectors = np.ascontiguousarray(vectors[fit_rows], dtype=np.float32)
     fit = fit_topics(texts, fit_vectors, settings)
     n_topics = int(fit.topics.max()) + 1
@@ -145,7 +132,7 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
         })
     categories = _categories(fit, category_of, sizes, n_rows, fit_vectors, fit_topics_final,
                              texts, settings, namer)
-    write_json(run.file("topic_info.json"), {
+    write_json(run.output(TOPIC_INFO), {
         "n_prompts": n_rows,
         "n_distinct": len(prompts.distinct),
         "n_fitted": len(fit_rows),
@@ -237,8 +224,7 @@ def _write_topics(run: Run, ids: np.ndarray, topic: np.ndarray, probability: np.
         "x": pa.array(xy[:, 0], type=pa.float32()),
         "y": pa.array(xy[:, 1], type=pa.float32()),
     })
-    with atomic_path(run.file("topics.parquet")) as tmp:
-        pq.write_table(table, tmp)
+    pq.write_table(table, run.output(TOPICS))
 
 
 def _save_model(run: Run, model: Any) -> None:
@@ -247,8 +233,7 @@ def _save_model(run: Run, model: Any) -> None:
     level = bertopic_logger.level
     bertopic_logger.setLevel(logging.ERROR)    # silence "saving without an embedding model"
     try:
-        with atomic_path(run.file("bertopic")) as tmp:
-            model.save(Path(tmp), serialization="safetensors", save_ctfidf=True,
-                       save_embedding_model=False)
+        model.save(run.output(BERTOPIC), serialization="safetensors", save_ctfidf=True,
+                   save_embedding_model=False)
     finally:
         bertopic_logger.setLevel(level)

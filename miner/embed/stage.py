@@ -11,16 +11,19 @@ from typing import Any
 
 import numpy as np
 
+from miner.artifacts import (
+    EMBED_CACHE,
+    EMBEDDINGS,
+    EMBEDDINGS_INFO,
+    PROMPTS,
+    open_embeddings,
+    read_table,
+)
 from miner.console import info, progress
 from miner.embed.base import Embedder
 from miner.embed.cache import VectorCache, text_hashes
 from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
-from miner.run import Run, StageOutcome, atomic_path, write_json
-
-PROMPTS = "prompts.parquet"
-EMBEDDINGS = "embeddings.npy"
-EMBEDDINGS_INFO = "embeddings.json"
-CACHE_DIR = "embed_cache"
+from miner.run import Run, StageOutcome, write_json
 
 
 def make_embedder(embed_config: dict[str, Any]) -> Embedder:
@@ -69,8 +72,8 @@ def texts_digest(hashes: np.ndarray) -> str:
 
 
 def current_embeddings(run: Run) -> np.ndarray:
-    """load_embeddings, after checking they were made from the run's current prompt texts."""
-    vectors = load_embeddings(run)
+    """The run's embeddings, after checking they were made from its current prompt texts."""
+    vectors = open_embeddings(run)
     texts = read_texts(run)
     entry = run.stage_entry("embed") or {}
     made_from = entry.get("inputs", {}).get("prompt_texts")
@@ -88,41 +91,14 @@ def current_embeddings(run: Run) -> np.ndarray:
 
 def read_texts(run: Run) -> list[str]:
     """The `text` column of the run's prompts.parquet, in row order."""
-    table = read_prompt_columns(run, ["text"])
+    table = read_table(run, PROMPTS, ["text"])
     return [text or "" for text in table.column("text").to_pylist()]
-
-
-def read_prompt_columns(run: Run, columns: list[str]) -> Any:
-    """`columns` of the run's prompts.parquet as an Arrow table; one-line error if unreadable."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = run.require(PROMPTS)
-    try:
-        return pq.read_table(path, columns=columns)
-    except (pa.ArrowException, KeyError, OSError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise InputError(
-            f"{path}: cannot read columns {', '.join(columns)} ({first}); rerun `miner ingest`"
-        ) from None
-
-
-def load_embeddings(run: Run) -> np.ndarray:
-    """The run's embeddings (memory-mapped, read-only), row-aligned with prompts.parquet."""
-    return np.load(run.require(EMBEDDINGS), mmap_mode="r")
-
-
-def load_embeddings_info(run: Run) -> dict[str, Any]:
-    """embeddings.json: backend, model, dim, dtype, precision, device, n."""
-    import json
-
-    return json.loads(run.require(EMBEDDINGS_INFO).read_text("utf-8"))
 
 
 def _embed(
     run: Run, embedder: Embedder, texts: list[str], hashes: np.ndarray, chunk_rows: int
 ) -> dict[str, Any]:
-    with VectorCache(run.file(CACHE_DIR), embedder.cache_key()) as cache:
+    with VectorCache(run.file(EMBED_CACHE), embedder.cache_key()) as cache:
         where = cache.locate()
         first_row: dict[bytes, int] = {}
         for row, digest in enumerate(hashes.tolist()):
@@ -149,7 +125,7 @@ def _embed(
         "device": embedder.device,
         "n": len(texts),
     }
-    write_json(run.file(EMBEDDINGS_INFO), record)
+    write_json(run.output(EMBEDDINGS_INFO), record)
     return {**record, "distinct": len(first_row), "embedded": len(pending), "cached": cached}
 
 
@@ -168,12 +144,12 @@ def _assemble(
     dim = widths[0]
     located = np.array([where[digest] for digest in hashes.tolist()], dtype=np.int64)
     located = located.reshape(-1, 2)
-    with atomic_path(run.file(EMBEDDINGS)) as tmp:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(hashes), dim))
-        for position, (_, _, vectors) in enumerate(cache.chunks):
-            rows = np.flatnonzero(located[:, 0] == position)
-            if rows.size:
-                out[rows] = vectors[located[rows, 1]]
-        out.flush()
-        del out
+    out = np.lib.format.open_memmap(run.output(EMBEDDINGS), mode="w+", dtype=np.float32,
+                                    shape=(len(hashes), dim))
+    for position, (_, _, vectors) in enumerate(cache.chunks):
+        rows = np.flatnonzero(located[:, 0] == position)
+        if rows.size:
+            out[rows] = vectors[located[rows, 1]]
+    out.flush()
+    del out
     return dim

@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from miner.artifacts import FUNNEL, PROMPTS, read_json
 from miner.console import info
 from miner.errors import InputError
 from miner.ingest.filters import PromptFilter, check_filter_config
 from miner.ingest.prompts import ReadCounts, check_read_config, iter_prompts
 from miner.ingest.sources import Source, resolve_sources
-from miner.run import Run, StageOutcome, atomic_path, file_digest
+from miner.run import Run, StageOutcome, file_digest
 
-PROMPTS = "prompts.parquet"
-FUNNEL = "funnel.json"
 _WRITE_ROWS = 50_000
 
 COLUMNS = (
@@ -102,24 +101,24 @@ def _ingest(run: Run, section: dict, sources: list[Source], digests: dict[str, s
     counts = ReadCounts()
     prompt_filter = PromptFilter(section, _id_keys(digests))
     schema = prompts_schema()
-    with atomic_path(run.file(PROMPTS)) as prompts_tmp, atomic_path(run.file(FUNNEL)) as funnel_tmp:
-        with pq.ParquetWriter(prompts_tmp, schema) as writer:
-            buffer: list[dict[str, Any]] = []
-            for prompt in iter_prompts(sources, section, counts):
-                row = prompt_filter.apply(prompt)
-                if row is None:
-                    continue
-                buffer.append(row)
-                if len(buffer) >= _WRITE_ROWS:
-                    writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
-                    buffer = []
-            if buffer:
+    prompts_path, funnel_path = run.output(PROMPTS), run.output(FUNNEL)
+    with pq.ParquetWriter(prompts_path, schema) as writer:
+        buffer: list[dict[str, Any]] = []
+        for prompt in iter_prompts(sources, section, counts):
+            row = prompt_filter.apply(prompt)
+            if row is None:
+                continue
+            buffer.append(row)
+            if len(buffer) >= _WRITE_ROWS:
                 writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
-        funnel = prompt_filter.funnel(counts)
-        if prompt_filter.kept == 0:
-            trail = " -> ".join(f"{step['step']} {step['count']:,}" for step in funnel)
-            raise InputError(f"no prompts left to write ({trail}); nothing was written")
-        funnel_tmp.write_text(json.dumps(funnel, indent=2, ensure_ascii=False) + "\n", "utf-8")
+                buffer = []
+        if buffer:
+            writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+    funnel = prompt_filter.funnel(counts)
+    if prompt_filter.kept == 0:
+        trail = " -> ".join(f"{step['step']} {step['count']:,}" for step in funnel)
+        raise InputError(f"no prompts left to write ({trail}); nothing was written")
+    funnel_path.write_text(json.dumps(funnel, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return {
         "read": counts.read,
         "parsed": counts.parsed,
@@ -135,4 +134,4 @@ def _ingest(run: Run, section: dict, sources: list[Source], digests: dict[str, s
 
 def read_funnel(run: Run) -> list[dict[str, Any]]:
     """The funnel of the run's latest ingest."""
-    return json.loads(run.require(FUNNEL).read_text("utf-8"))
+    return read_json(run, FUNNEL)

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from miner.artifacts import JUDGE_CACHE
 from miner.config import Config
 from miner.errors import ConfigError, InputError
 from miner.jsonl import read_objects
 from miner.judge.parse import parse_answer
 from miner.judge.resolve import Judge
 from miner.judge.rubric import load_rubric
-from miner.judge.score import CACHE, cascade_survivors, load_items, resolve_judges
+from miner.judge.score import cascade_survivors, load_items, resolve_judges
 from miner.judge.verdicts import build_requests, judge_items
 from miner.llm import CachedAnswer, ChatRequest, LLMCache
 from miner.run import Run, atomic_path
@@ -51,7 +52,7 @@ def export_batch(run: Run, config: Config, path: Path) -> tuple[str, int]:
     judges = resolve_judges(config)
     max_chars = score["max_prompt_chars"]
     _, items = load_items(run, max_chars)
-    with LLMCache(run.file(CACHE)) as cache:
+    with LLMCache(run.file(JUDGE_CACHE)) as cache:
         judge = judges[0]
         todo = _unanswered(cache, judge, build_requests(judge, rubric, items, max_chars))
         if not todo and len(judges) == 2:
@@ -135,6 +136,6 @@ def import_batch(run: Run, config: Config, path: Path) -> dict[str, int]:
             origin="batch",
         ))
         counts["imported"] += 1
-    with LLMCache(run.file(CACHE)) as cache:
+    with LLMCache(run.file(JUDGE_CACHE)) as cache:
         cache.put_many(answers)
     return counts

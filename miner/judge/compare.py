@@ -10,12 +10,12 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from miner.artifacts import JUDGE_CACHE
 from miner.config import Config
 from miner.errors import MinerError
 from miner.judge.parse import OK, score_of
 from miner.judge.resolve import resolve_judge
 from miner.judge.rubric import load_rubric
-from miner.judge.score import CACHE
 from miner.llm import LLMCache
 from miner.run import Run
 
@@ -44,7 +44,7 @@ def compare_judges(run: Run, config: Config, a: str, b: str) -> dict[str, Any]:
     """Agreement of judges `a` and `b` on the prompts both scored under `score.rubric`."""
     rubric = load_rubric(config["score"]["rubric"])
     judge_a, judge_b = resolve_judge(config, a), resolve_judge(config, b)
-    with LLMCache(run.require(CACHE)) as cache:
+    with LLMCache(run.require(JUDGE_CACHE)) as cache:
         values_a = {x.item: x.parsed for x in cache.answers(judge_a.model, rubric.label)
                     if x.status == OK}
         values_b = {x.item: x.parsed for x in cache.answers(judge_b.model, rubric.label)
@@ -52,7 +52,7 @@ def compare_judges(run: Run, config: Config, a: str, b: str) -> dict[str, Any]:
     common = sorted(set(values_a) & set(values_b))
     if not common:
         raise MinerError(
-            f"{run.file(CACHE)}: judges '{a}' ({len(values_a)} answers) and '{b}' "
+            f"{run.file(JUDGE_CACHE)}: judges '{a}' ({len(values_a)} answers) and '{b}' "
             f"({len(values_b)} answers) scored no prompt in common under {rubric.label}"
         )
     criteria = []

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from miner.artifacts import JUDGE_CACHE
 from miner.config import Config
 from miner.judge.resolve import resolve_judge
 from miner.judge.rubric import load_rubric
-from miner.judge.score import CACHE, cost_usd, load_items, price_of
+from miner.judge.score import cost_usd, load_items, price_of
 from miner.judge.verdicts import build_requests
 from miner.llm import LLMCache
 from miner.run import Run
@@ -26,8 +27,8 @@ def estimate(run: Run, config: Config, judge: str | None = None) -> dict[str, An
     _, items = load_items(run, score["max_prompt_chars"])
     requests = build_requests(resolved, rubric, items, score["max_prompt_chars"])
     cached: set[str] = set()
-    if run.has(CACHE):
-        with LLMCache(run.file(CACHE)) as cache:
+    if run.has(JUDGE_CACHE):
+        with LLMCache(run.file(JUDGE_CACHE)) as cache:
             cached = set(cache.get_many(r.key for r in requests))
     todo = [r for r in requests if r.key not in cached]
     offline = resolved.spec is None

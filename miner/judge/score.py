@@ -15,52 +15,27 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from miner.artifacts import JUDGE_CACHE, PROMPTS, SCORE_SUMMARY, SCORES, prompt_roots, read_frame
 from miner.config import Config
 from miner.console import info
-from miner.errors import ConfigError, InputError
+from miner.errors import ConfigError
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
 from miner.judge.resolve import Judge, resolve_judge
 from miner.judge.rubric import Rubric, load_rubric
 from miner.judge.verdicts import MISSING, Item, PassStats, Verdict, judge_items
 from miner.llm import LLMCache
-from miner.run import Run, StageOutcome, atomic_path, write_json
+from miner.run import Run, StageOutcome, write_json
 
-PROMPTS = "prompts.parquet"
-SCORES = "scores.parquet"
-SUMMARY = "score_summary.json"
-CACHE = "judge.sqlite"
 RETRYABLE = ("error", MISSING)
 
 
 def load_items(run: Run, max_chars: int) -> tuple[Any, list[Item]]:
     """The prompts table (with `judge_hash`, the hash each row is judged under) and the
     distinct items to judge, in first-seen order, texts cut at `max_chars`."""
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    path = run.require(PROMPTS)
-    names = pq.read_schema(path).names
-    for column in ("id", "text", "hash"):
-        if column not in names:
-            raise InputError(f"{path}: column '{column}' is missing (rerun `miner ingest`)")
-    wanted = [c for c in ("id", "text", "hash", "dup_of") if c in names]
-    frame = pd.read_parquet(path, columns=wanted)
-    hash_of = dict(zip(frame["id"], frame["hash"], strict=True))
-    if "dup_of" in frame.columns:
-        frame["judge_hash"] = [
-            hash_of.get(dup, own) if isinstance(dup, str) and dup else own
-            for own, dup in zip(frame["hash"], frame["dup_of"], strict=True)
-        ]
-    else:
-        frame["judge_hash"] = frame["hash"]
+    frame = read_frame(run, PROMPTS, ["id", "text", "hash"], optional=["dup_of"])
+    roots = prompt_roots(frame["id"].tolist(), frame["dup_of"].tolist())
+    frame["judge_hash"] = frame["hash"].to_numpy()[roots]
     items: dict[str, Item] = {}
-    for judge_hash, own_hash, text in zip(frame["judge_hash"], frame["hash"], frame["text"],
-                                          strict=True):
-        if judge_hash in items or judge_hash != own_hash:
-            continue
-        text = "" if text is None else str(text)
-        items[judge_hash] = Item(judge_hash, text[:max_chars], len(text) > max_chars)
-    # a dup whose original row is absent: judge its own text under the original's hash
     for judge_hash, text in zip(frame["judge_hash"], frame["text"], strict=True):
         if judge_hash not in items:
             text = "" if text is None else str(text)
@@ -171,7 +146,7 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
     rubric = load_rubric(score["rubric"])
     judges = resolve_judges(config)
     frame, items = load_items(run, score["max_prompt_chars"])
-    with LLMCache(run.file(CACHE)) as cache:
+    with LLMCache(run.file(JUDGE_CACHE)) as cache:
         first, first_stats = judge_items(judges[0], rubric, items, cache,
                                          max_chars=score["max_prompt_chars"],
                                          cache_only=cache_only)
@@ -189,8 +164,7 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
             cascade = {"then": judges[1].name, "min_score": threshold,
                        "passed": len(survivors), "of": len(items)}
     table = score_table(frame, rubric, final)
-    with atomic_path(run.file(SCORES)) as tmp:
-        pq.write_table(table, tmp)
+    pq.write_table(table, run.output(SCORES))
     statuses = Counter(v.status for _, v in final.values())
     summary = {
         "judge": " then ".join(j.name for j in judges),
@@ -216,7 +190,7 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
         "passes": passes,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    write_json(run.file(SUMMARY), summary)
+    write_json(run.output(SCORE_SUMMARY), summary)
     return summary
 
 
@@ -261,9 +235,9 @@ def run_score(run: Run, config: Config, *, force: bool = False,
 
     return run.run_stage(
         "score",
-        inputs={PROMPTS: run.digest(PROMPTS)},
+        inputs={PROMPTS.name: run.digest(PROMPTS)},
         config=stage_config,
-        outputs=[SCORES, SUMMARY],
+        outputs=[SCORES, SCORE_SUMMARY],
         body=body,
         force=force,
     )

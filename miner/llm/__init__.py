@@ -5,7 +5,7 @@ Typical use (the judge and the cluster stage's topic names both go through it)::
     from miner.llm import ChatRequest, LLMCache, cache_key, complete_many, resolve_endpoint
 
     spec = resolve_endpoint(config, "gpt-4o-mini")      # judges.<name> in config, or env
-    with LLMCache(run.file("judge.sqlite")) as cache:
+    with LLMCache(run.file(JUDGE_CACHE)) as cache:
         params = {"temperature": spec.temperature, "max_tokens": spec.max_tokens}
         requests = [
             ChatRequest(

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from miner.artifacts import artifact
 from miner.report import figures
-from miner.report.inputs import OPTIONAL_ARTIFACTS, ReportInputs
+from miner.report.inputs import ReportInputs
 from miner.report.samples import map_sample, placed_count, score_order, shorten, table_sample
 from miner.report.summary import OUTLIER
 
@@ -128,7 +129,7 @@ def build_page(
         "config": config,
         "texts": _example_texts(inputs, summary, config),
         "facts": _row_facts(inputs, summary),
-        "missing": [(name, OPTIONAL_ARTIFACTS[name]) for name in summary["missing"]],
+        "missing": [(name, artifact(name).stage) for name in summary["missing"]],
         "figure_names": sorted(specs),
         "map_total": map_total,
         "map_sampled": map_total > config["map_points"],

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from miner.artifacts import REPORT_PAGE, REPORT_SCREENSHOT, REPORT_SUMMARY, read_json
 from miner.console import info
 from miner.report.inputs import REPORT_INPUTS, load_inputs
 from miner.report.page import build_page
 from miner.report.render import TEMPLATES, render_page
 from miner.report.screenshot import take_screenshot
 from miner.report.summary import summarize
-from miner.run import Run, StageOutcome, atomic_path, file_digest, write_json
-
-INDEX = "report/index.html"
-SUMMARY = "report/summary.json"
-SCREENSHOT = "report/overview.png"
+from miner.run import Run, StageOutcome, file_digest, write_json
 
 
 def _input_digests(run: Run) -> dict[str, str | None]:
     """Digest of every artifact the report reads (None for those not written yet), and of the
     templates, so a new page design redraws old reports."""
-    digests = {name: run.digest(name) if run.has(name) else None for name in REPORT_INPUTS}
+    digests = {item.name: run.digest(item) if run.has(item) else None for item in REPORT_INPUTS}
     return {**digests, "templates": file_digest(TEMPLATES)}
 
 
@@ -36,11 +32,10 @@ def write_report(run: Run, config: dict[str, Any]) -> dict[str, Any]:
     summary = summarize(inputs, config)
     context, data = build_page(inputs, summary, config)
     page = render_page(context, data)
-    with atomic_path(run.file(INDEX)) as tmp:
-        tmp.write_text(page, "utf-8")
-    write_json(run.file(SUMMARY), summary)
+    run.output(REPORT_PAGE).write_text(page, "utf-8")
+    write_json(run.output(REPORT_SUMMARY), summary)
     if config["screenshot"]:
-        take_screenshot(run.file(INDEX), run.file(SCREENSHOT))
+        take_screenshot(run.file(REPORT_PAGE), run.output(REPORT_SCREENSHOT))
     return summary
 
 
@@ -51,12 +46,12 @@ def run_report(run: Run, config: dict[str, Any], *, force: bool = False) -> Stag
     `include_text` (False leaves every prompt's text out).
     """
     section = config["report"]
-    outputs = [INDEX, SUMMARY] + ([SCREENSHOT] if section["screenshot"] else [])
+    outputs = [REPORT_PAGE, REPORT_SUMMARY] + ([REPORT_SCREENSHOT] if section["screenshot"] else [])
 
     def body() -> dict[str, Any]:
         summary = write_report(run, section)
-        size = run.file(INDEX).stat().st_size
-        info(f"report: wrote {run.file(INDEX)} ({size / 1e6:.1f} MB)")
+        size = run.file(REPORT_PAGE).stat().st_size
+        info(f"report: wrote {run.path / REPORT_PAGE.name} ({size / 1e6:.1f} MB)")
         for name in summary["missing"]:
             info(f"report: {name} is missing; its sections are left out")
         return {
@@ -78,4 +73,4 @@ def run_report(run: Run, config: dict[str, Any], *, force: bool = False) -> Stag
 
 def read_summary(run: Run) -> dict[str, Any]:
     """The summary.json of the latest report."""
-    return json.loads(run.require(SUMMARY).read_text("utf-8"))
+    return read_json(run, REPORT_SUMMARY)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from miner import __version__
+from miner.artifacts import SCORE_SUMMARY, SCORES
 from miner.report.inputs import ReportInputs
 
 OUTLIER = -1
@@ -179,7 +180,7 @@ def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
         "tokens": summary.get("answers_tokens"),
         "cost": summary.get("answers_cost_usd"),
         "summary": {k: v for k, v in summary.items() if isinstance(v, (str, int, float, bool))},
-        "source": "score_summary.json" if inputs.score_summary else "scores.parquet",
+        "source": SCORE_SUMMARY.name if inputs.score_summary else SCORES.name,
     }
 
 

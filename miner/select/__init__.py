@@ -8,10 +8,10 @@ call with its own thresholds (`params_from_config(config["select"])`).
 from miner.select.candidates import load_candidates
 from miner.select.params import FORMATS, SelectParams, params_from_config
 from miner.select.sampling import REASONS, Selection, select_benchmark
-from miner.select.stage import OUTPUTS, QUESTIONS, SELECTION, SUMMARY, read_summary, run_select
+from miner.select.stage import OUTPUTS, read_summary, run_select
 
 __all__ = [
-    "FORMATS", "OUTPUTS", "QUESTIONS", "REASONS", "SELECTION", "SUMMARY", "SelectParams",
+    "FORMATS", "OUTPUTS", "REASONS", "SelectParams",
     "Selection", "load_candidates", "params_from_config", "read_summary", "run_select",
     "select_benchmark",
 ]

@@ -7,7 +7,6 @@ embedding model, and marks each prompt whose cosine to one of them reaches the t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from miner.artifacts import EMBEDDINGS_INFO, read_json
 from miner.console import info
 from miner.errors import ConfigError, InputError
 from miner.run import Run
@@ -52,11 +52,11 @@ def load_exclusion_set(
         texts.extend(found)
         names.extend([Path(file).name] * len(found))
     embedder = make_embedder(config["embed"])
-    if run is not None and run.has("embeddings.json"):
-        recorded = json.loads(run.file("embeddings.json").read_text("utf-8")).get("model")
+    if run is not None and run.has(EMBEDDINGS_INFO):
+        recorded = read_json(run, EMBEDDINGS_INFO)["model"]
         if recorded and recorded != embedder.model_id:
             raise ConfigError(
-                f"{run.file('embeddings.json')}: prompts were embedded with '{recorded}' but "
+                f"{run.file(EMBEDDINGS_INFO)}: prompts were embedded with '{recorded}' but "
                 f"embed.model is '{embedder.model_id}'; --exclude-near needs the same model"
             )
     info(f"select: embedding {len(texts)} questions from {len(files)} --exclude-near file(s)")

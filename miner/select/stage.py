@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from miner.artifacts import (
+    EMBEDDINGS,
+    PROMPTS,
+    QUESTIONS,
+    SCORES,
+    SELECTION,
+    SELECTION_SUMMARY,
+    TOPIC_INFO,
+    TOPICS,
+    open_embeddings,
+    read_json,
+)
 from miner.config import Config
 from miner.console import info
 from miner.errors import InputError
@@ -20,27 +31,12 @@ from miner.select.formats import question_uid, write_questions
 from miner.select.params import params_from_config
 from miner.select.sampling import FILTER_REASONS, Selection, select_benchmark, summary_counts
 
-QUESTIONS = "benchmark/question.jsonl"
-SELECTION = "benchmark/selection.parquet"
-SUMMARY = "benchmark/selection.json"
-OUTPUTS = [QUESTIONS, SELECTION, SUMMARY]
+OUTPUTS = [QUESTIONS, SELECTION, SELECTION_SUMMARY]
 
 _SELECTION_COLUMNS = [
     "id", "uid", "topic", "topic_label", "category_label", "group", "score", "topic_mean",
     "reason", "detail", "rank", "similar_to", "similarity", "near_file", "near_similarity",
 ]
-
-
-def load_vectors(run: Run, n_rows: int) -> np.ndarray:
-    """embeddings.npy, memory-mapped, checked to be row-aligned with prompts.parquet."""
-    path = run.require("embeddings.npy")
-    vectors = np.load(path, mmap_mode="r")
-    if vectors.ndim != 2 or vectors.shape[0] != n_rows:
-        raise InputError(
-            f"{path}: {vectors.shape[0]} rows but prompts.parquet has {n_rows}; "
-            f"run `miner embed --run {run.path}` again"
-        )
-    return vectors
 
 
 def _contamination(
@@ -50,7 +46,7 @@ def _contamination(
     if not files:
         return None
     if vectors is None:
-        vectors = load_vectors(run, len(frame))
+        vectors = open_embeddings(run, len(frame))
     checked = frame.index[frame["dup_of"].isna() & frame["near_dup_of"].isna()
                           & frame["score"].notna()]
     found = nearest_excluded(vectors, frame.loc[checked, "row"].to_numpy(),
@@ -84,21 +80,18 @@ def write_selection(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from miner.run import atomic_path
-
     section = config["select"]
     params = selection.params
     chosen = selection.table.loc[selection.selected]
-    written = write_questions(run.file(QUESTIONS), chosen, section["format"],
+    written = write_questions(run.output(QUESTIONS), chosen, section["format"],
                               section["category"], params.categories)
     table = selection_table(selection, contamination)
-    with atomic_path(run.file(SELECTION)) as tmp:
-        pq.write_table(pa.Table.from_pandas(table, preserve_index=False), tmp)
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), run.output(SELECTION))
     counts = summary_counts(selection)
     short = len(selection.selected) < params.top
     contaminated = selection.table[selection.table["reason"] == "contaminated"]
     judges = sorted(j for j in frame["judge"].dropna().unique())
-    write_json(run.file(SUMMARY), {
+    write_json(run.output(SELECTION_SUMMARY), {
         "questions": written,
         "top": params.top,
         "reached_top": not short,
@@ -134,10 +127,10 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
     for file in exclude:
         if not Path(file).exists():
             raise InputError(f"{file}: --exclude-near file does not exist")
-    names = ["prompts.parquet", "topics.parquet", "topic_info.json", "scores.parquet"]
+    needed = [PROMPTS, TOPICS, TOPIC_INFO, SCORES]
     if params.max_similarity is not None or exclude:
-        names.append("embeddings.npy")
-    inputs: dict[str, Any] = {name: run.digest(name) for name in names}
+        needed.append(EMBEDDINGS)
+    inputs: dict[str, Any] = {item.name: run.digest(item) for item in needed}
     inputs.update({f"exclude:{f}": file_digest(Path(f)) for f in exclude})
     stage_config: dict[str, Any] = {"select": section}
     if exclude:
@@ -145,7 +138,7 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
 
     def body() -> dict[str, Any]:
         frame = load_candidates(run)
-        vectors = load_vectors(run, len(frame)) if "embeddings.npy" in names else None
+        vectors = open_embeddings(run, len(frame)) if EMBEDDINGS in needed else None
         contamination = _contamination(run, config, frame, vectors)
         selection = select_benchmark(frame, params, vectors, contamination)
         counts = write_selection(run, config, selection, contamination, frame, vectors)
@@ -159,7 +152,7 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
 
 def read_summary(run: Run) -> dict[str, Any]:
     """The last selection's summary (benchmark/selection.json)."""
-    return json.loads(run.require(SUMMARY).read_text("utf-8"))
+    return read_json(run, SELECTION_SUMMARY)
 
 
 def shortfall_lines(summary: dict[str, Any]) -> list[str]:
