@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from miner.cli import main
 from miner.config import load_config
-from miner.report import run_report
+from miner.report import figures, run_report
 from miner.report.render import script_json
 from miner.run import Run
 from tests.test_report_fixtures import (
@@ -84,6 +84,10 @@ def test_numbers_match_the_artifacts(full_run):
         assert entry["selected"] == len(set(group["id"]) & taken)
     assert by_topic[0]["category_label"] == "category 0"
     assert summary["categories"][0]["topics"] == [0, 1]
+    for category in summary["categories"]:
+        members = joined[joined["topic"].isin(category["topics"])]["score"]
+        assert category["scored"] == members.notna().sum()
+        assert category["mean_score"] == pytest.approx(members.mean(), abs=1e-4)
 
     bench = summary["benchmark"]
     assert bench["matched_prompts"] == len(taken) == len(questions)
@@ -289,6 +293,56 @@ def test_map_and_table_are_capped_and_seeded(tmp_path):
     assert other["table"]["id"] != data["table"]["id"]
     html, _ = _report(run, map_points=0)
     assert "map" not in _embedded(html)["figures"] and "turned off" in html
+
+
+def test_treemap_and_difficulty_figures(full_run):
+    html, summary = _report(full_run)
+    figures = _embedded(html)["figures"]
+    (tree,) = figures["treemap"]["data"]
+    columns = zip(tree["parents"], tree["values"], tree["customdata"], strict=True)
+    by_id = dict(zip(tree["ids"], columns, strict=True))
+    topics = {t["topic"]: t for t in summary["topics"]}
+    assert set(by_id) == {"all"} | {f"c{c['category']}" for c in summary["categories"]} | {
+        f"t{t}" for t in topics
+    }
+    for topic, entry in topics.items():
+        parent, value, (size, share, note) = by_id[f"t{topic}"]
+        assert parent == ("all" if topic == -1 else f"c{entry['category']}")
+        assert value == size == entry["size"] and share == entry["share"]
+        assert f"{entry['mean_score']:.2f}" in note
+    assert sum(tree["values"]) == summary["prompts"]["total"], "outliers included: whole = 100%"
+    colours = dict(zip(tree["ids"], tree["marker"]["colors"], strict=True))
+    assert colours["t3"] == topics[3]["mean_score"], "coloured by mean score"
+    assert tree["marker"]["cmax"] == max(
+        t["mean_score"] for t in topics.values() if t["topic"] >= 0
+    )
+
+    points = figures["difficulty"]["data"]
+    drawn = {x for trace in points for x in zip(trace["x"], trace["y"], strict=True)}
+    assert drawn == {(t["size"], t["mean_score"]) for t in topics.values() if t["topic"] != -1}
+    marked = next(trace for trace in points if trace["name"] == "topics in the benchmark")
+    assert len(marked["x"]) == sum(1 for t in topics.values() if t["topic"] != -1 and t["selected"])
+    assert figures["difficulty"]["layout"]["shapes"][0]["y0"] == summary["scores"]["mean"]
+
+
+def test_unscored_treemap_uses_category_colours_and_has_no_difficulty(tmp_path):
+    run = build_run(tmp_path / "run", hostile=False, artifacts=("topics",))
+    figures = _embedded(_report(run)[0])["figures"]
+    assert "difficulty" not in figures
+    (tree,) = figures["treemap"]["data"]
+    colours = dict(zip(tree["ids"], tree["marker"]["colors"], strict=True))
+    assert "colorscale" not in tree["marker"]
+    assert colours["t0"] == colours["t1"] == colours["c0"] != colours["c1"] == colours["t2"]
+    assert "mean score" not in html_of(run)
+
+
+def html_of(run: Path) -> str:
+    return (run / "report" / "index.html").read_text("utf-8")
+
+
+def test_plotly_labels_escape_markup_once():
+    # plotly decodes &amp; &lt; &gt; after splitting on tags, and never &quot;.
+    assert figures.label('"q" & <b>b</b> &lt;') == '"q" &amp; &lt;b&gt;b&lt;/b&gt; &amp;lt;'
 
 
 def test_map_sample_keeps_small_topics(tmp_path):

@@ -19,7 +19,14 @@ from miner.config import load_config
 from miner.report import run_report
 from miner.report.screenshot import FLAGS, find_browser
 from miner.run import Run
-from tests.test_report_fixtures import HOSTILE, TOPIC_WORDS, build_run, sentinel
+from tests.test_report_fixtures import (
+    HOSTILE,
+    QUOTED_CATEGORY,
+    QUOTED_LABEL,
+    TOPIC_WORDS,
+    build_run,
+    sentinel,
+)
 
 CHROMIUM = find_browser()
 pytestmark = pytest.mark.skipif(
@@ -103,7 +110,16 @@ def test_loads_offline_with_no_request_leaving_the_machine(report):
 def test_charts_render(report):
     run, page = report
     summary = json.loads((run / "report" / "summary.json").read_text())
-    assert page.count(".js-plotly-plot") == 6
+    assert page.count(".js-plotly-plot") == 8
+    topics = [t for t in summary["topics"] if t["topic"] != -1]
+    boxes = 1 + len(summary["categories"]) + len(summary["topics"])
+    assert page.count('[data-figure="treemap"] g.slice') == boxes, "root, categories, topics"
+    marked = sum(1 for t in topics if t["selected"])
+    per_trace = page.page.eval_on_selector_all(
+        '[data-figure="difficulty"] .scatterlayer .trace',
+        "traces => traces.map(t => t.querySelectorAll('.point').length)",
+    )
+    assert per_trace == [len(topics) - marked, marked] and 0 < marked < len(topics)
     assert page.count('[data-figure="funnel"] .point') == len(summary["funnel"])
     assert page.count('[data-figure="categories"] .bars .point') == len(summary["categories"])
     assert page.count('[data-figure="topics"] .bars .point') == len(TOPIC_WORDS)
@@ -168,6 +184,71 @@ def test_hostile_prompts_render_as_text_and_run_nothing(report):
     assert title == "#1 <script>window.__pwned = 10</script>"
     keyword = p.locator("#topic-2 .kw").last.inner_text()
     assert keyword == '"><img src=x onerror=alert(11)>'
+
+
+def _luminance(rgb: str) -> float:
+    red, green, blue = (float(v) for v in rgb[rgb.index("(") + 1 : -1].split(","))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_treemap_boxes_darken_with_difficulty(report):
+    run, page = report
+    summary = json.loads((run / "report" / "summary.json").read_text())
+    fills = dict(
+        page.page.eval_on_selector_all(
+            '[data-figure="treemap"] g.slice',
+            "gs => gs.map(g => [g.textContent, g.querySelector('path.surface').style.fill])",
+        )
+    )
+    by_mean = sorted(
+        (t for t in summary["topics"] if t["topic"] != -1), key=lambda t: t["mean_score"]
+    )
+    shades = []
+    for topic in by_mean:
+        (fill,) = [f for text, f in fills.items() if f"(#{topic['topic']})" in text]
+        shades.append(_luminance(fill))
+    assert shades == sorted(shades, reverse=True), "the harder the topic, the darker its box"
+    assert page.count('[data-figure="treemap"] .colorbar') == 1
+
+
+def _texts(page: Page, selector: str) -> list[str]:
+    return page.page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)")
+
+
+def test_labels_show_as_written_in_every_chart(report):
+    _, page = report
+    p = page.page
+    name = f"{QUOTED_LABEL} (#4)"
+    category = f"c2: {QUOTED_CATEGORY}"
+    assert name in _texts(page, '[data-figure="topics"] .ytick text')
+    assert name in _texts(page, '[data-figure="shares"] .ytick text')
+    assert category in _texts(page, '[data-figure="topics"] .legendtext')
+    boxes = _texts(page, '[data-figure="treemap"] g.slice')
+    assert f"{QUOTED_CATEGORY} (c2)" in boxes and any(b.startswith(name) for b in boxes)
+    # No markup of a label became an element: no link, no bold or italic text.
+    assert p.evaluate("document.querySelectorAll('.js-plotly-plot a').length") == 0
+    styled = "Array.from(document.querySelectorAll('.js-plotly-plot tspan[style]'))"
+    marked_up = "t => !t.closest('.hoverlayer') && /bold|italic/.test(t.getAttribute('style'))"
+    assert p.evaluate(f"{styled}.filter({marked_up}).length") == 0
+
+    p.locator('[data-figure="treemap"] g.slice', has_text="(#4)").hover()
+    hover = p.text_content('[data-figure="treemap"] .hoverlayer')
+    assert hover.startswith(name) and "prompts" in hover
+    hover = p.evaluate(
+        """() => {
+            const div = document.querySelector('[data-figure="difficulty"]');
+            for (let c = 0; c < div.data.length; c++) {
+                const i = div.data[c].hovertext.findIndex(t => t.includes('(#4)'));
+                if (i >= 0) {
+                    Plotly.Fx.hover(div, [{curveNumber: c, pointNumber: i}]);
+                    return div.querySelector('.hoverlayer').textContent;
+                }
+            }
+            return null;
+        }"""
+    )
+    assert hover.startswith(name) and f"category: {QUOTED_CATEGORY}" in hover
+    assert p.evaluate("window.__pwned") is None and page.dialogs == []
 
 
 def test_map_hover_shows_the_prompt_as_text(report):

@@ -43,6 +43,10 @@ HOSTILE = (
 )
 HOSTILE_LABEL = "<script>window.__pwned = 10</script>"
 HOSTILE_KEYWORD = '"><img src=x onerror=alert(11)>'
+# Labels that plotly's pseudo-HTML would read as markup or entities if passed on raw (short
+# enough that no chart shortens them).
+QUOTED_LABEL = '"q" & <b>b</b> <a href=javascript:x>l</a> &lt;'
+QUOTED_CATEGORY = 'two: "quoted" & <i>co</i>'
 
 
 def sentinel(i: int) -> str:
@@ -119,6 +123,7 @@ def build_run(
         labels = [" ".join(w) for w in TOPIC_WORDS]
         if hostile:
             labels[1] = HOSTILE_LABEL
+            labels[4] = QUOTED_LABEL
         info = {
             "topics": [
                 {
@@ -136,7 +141,7 @@ def build_run(
             "categories": [
                 {
                     "category": c,
-                    "label": f"category {c}",
+                    "label": QUOTED_CATEGORY if hostile and c == 2 else f"category {c}",
                     "topics": [2 * c, 2 * c + 1],
                     "size": topics.count(2 * c) + topics.count(2 * c + 1),
                 }

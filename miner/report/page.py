@@ -20,7 +20,10 @@ def _figures(inputs: ReportInputs, summary: dict[str, Any], config: dict[str, An
     if summary["categories"]:
         specs["categories"] = figures.category_figure(summary["categories"])
     if any(t["topic"] != OUTLIER for t in topics):
+        specs["treemap"] = figures.treemap_figure(topics, summary["categories"], summary["scores"])
         specs["topics"] = figures.topic_figure(topics, summary["categories"], config["topic_bars"])
+    if any(t["topic"] != OUTLIER and t["mean_score"] is not None for t in topics):
+        specs["difficulty"] = figures.difficulty_figure(topics, summary["scores"]["mean"])
     positions = map_sample(inputs, config["map_points"], config["seed"])
     if len(positions):
         texts = inputs.text_at(positions.tolist()) if config["include_text"] else None

@@ -155,6 +155,24 @@ def _examples(entry: dict, group: pd.DataFrame, limit: int) -> list[str]:
     return chosen
 
 
+def _category_scores(
+    inputs: ReportInputs, categories: list[dict], topic_category: dict[int, Any]
+) -> None:
+    """Add each category's scored count and mean score (over its topics' prompts) in place."""
+    rows = inputs.rows
+    for category in categories:
+        category.update(scored=None, mean_score=None)
+    if "score" not in rows or "topic" not in rows or not categories:
+        return
+    of_row = rows["topic"].map(topic_category)
+    grouped = rows["score"].groupby(of_row, dropna=True)
+    counts, means = grouped.count(), grouped.mean()
+    for category in categories:
+        scored = int(counts.get(category["category"], 0))
+        category["scored"] = scored
+        category["mean_score"] = _number(means.get(category["category"])) if scored else None
+
+
 def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
     rows, summary = inputs.rows, inputs.score_summary or {}
     if "score" not in rows and not summary:
@@ -262,6 +280,7 @@ def summarize(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
         category = topic_category.get(topic["topic"])
         topic["category"] = category
         topic["category_label"] = labels.get(category)
+    _category_scores(inputs, categories, topic_category)
     scores = _scores(inputs, bins)
     return {
         "miner": __version__,
