@@ -196,15 +196,23 @@ class Run:
             raise MissingArtifactError(f"{path} does not exist{hint}")
         if declared is None or name in SHARED or path.parent != self.path / Path(name).parent:
             return path
-        recorded = ((self.stage_entry(declared.stage) or {}).get("outputs") or {}).get(name)
-        # An artifact its stage never recorded was placed by hand: taken as it is.
-        if recorded and recorded["stat"] != _stat_key(path) and (
-                file_digest(path) != recorded["digest"]):
-            raise StaleArtifactError(
-                f"{path} does not match what the {declared.stage} stage recorded in "
-                f"{MANIFEST} (a stage was interrupted while writing, or the file was changed): "
-                f"run {rerun.rstrip('`')} --force`"
-            )
+        # The whole set its stage published must match the record: a stage killed while
+        # publishing leaves some new files beside old ones. An artifact its stage never
+        # recorded was placed by hand and is taken as it is.
+        recorded = (self.stage_entry(declared.stage) or {}).get("outputs") or {}
+        if name not in recorded:
+            return path
+        for member, record in recorded.items():
+            member_path = self.path / member
+            if member in SHARED or not member_path.exists():
+                continue
+            if record["stat"] != _stat_key(member_path) and (
+                    file_digest(member_path) != record["digest"]):
+                raise StaleArtifactError(
+                    f"{member_path} does not match what the {declared.stage} stage recorded "
+                    f"in {MANIFEST} (a stage was interrupted while writing, or the file was "
+                    f"changed): run {rerun.rstrip('`')} --force`"
+                )
         return path
 
     @contextlib.contextmanager

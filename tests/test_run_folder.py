@@ -35,7 +35,8 @@ def _clustered(tmp_path) -> Run:
         def body():
             frame = topics.assign(topic=topics["topic"] % n_topics)
             frame.to_parquet(run.output(TOPICS), index=False)
-            entries = [{"topic": t, "label": f"label {t} of {n_topics}"} for t in range(n_topics)]
+            entries = [{"topic": t, "label": f"label {t} of {n_topics}", "size": 4, "share": 0.3,
+                        "parent": 0, "keywords": []} for t in range(n_topics)]
             run.output(TOPIC_INFO).write_text(json.dumps({**info, "topics": entries}))
             return {"topics": n_topics}
         return body
@@ -65,9 +66,9 @@ def test_a_stage_killed_while_publishing_is_refused_downstream(tmp_path, monkeyp
     runner = CliRunner()
     for command in (["select"], ["report"], ["topics"]):
         result = runner.invoke(main, [*command, "--run", str(run.path)])
-        assert result.exit_code == 1, (command, result.output)
+        assert result.exit_code == 1, (command, result.output, result.exception)
         lines = result.stderr.strip().splitlines()
-        assert len([line for line in lines if line.startswith("error:")]) == 1, lines
+        assert len([line for line in lines if line.startswith("error:")]) == 1, result.output
         assert lines[-1].startswith(f"error: {run.path / TOPICS.name} does not match"), lines
         assert f"run `miner cluster --run {run.path} --force`" in lines[-1]
         assert not isinstance(result.exception, Exception) or isinstance(
