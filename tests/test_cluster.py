@@ -287,7 +287,7 @@ def test_same_input_and_config_give_the_same_topics_and_llm_names_them(
 
     second = write_run(tmp_path / "again", corpus, model)
     with OpenAIServer(chat=name_it) as server:
-        config = config_for(**{"cluster.namer.kind": "llm"})
+        config = config_for(**{"cluster.namer.kind": "llm", "cluster.namer.judge": "local"})
         config["judges"] = {"local": {"model": "namer-model", "base_url": server.base_url}}
         outcome = run_cluster(second, config)
         requests = list(server.requests)

@@ -113,7 +113,7 @@ def _llm_answer(request: dict) -> dict:
 @pytest.fixture(params=["heuristic", "llm"])
 def judge_and_server(request):
     from miner.config import load_config
-    from miner.judge.resolve import resolve_judge
+    from miner.judge.registry import resolve_judge
 
     if request.param == "heuristic":
         yield resolve_judge(load_config(), "heuristic"), None
@@ -130,7 +130,7 @@ def test_every_judge_gives_one_bounded_verdict_per_prompt_and_caches_it(
 ):
     from miner.judge.parse import OK, score_of
     from miner.judge.rubric import load_rubric
-    from miner.judge.verdicts import Item, judge_items
+    from miner.judge.base import Item, judge_items
     from miner.llm import LLMCache
 
     judge, server = judge_and_server

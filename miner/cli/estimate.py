@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import json_option, open_run, print_json, run_folder_options
 
 
 @click.command("estimate")
@@ -14,15 +14,15 @@ from miner.cli.options import json_option, open_run, print_json, run_options
               help="The judge to price (as for `miner score --judge`). Default: score.judge.")
 @click.option("--rubric", default=None, metavar="NAME|FILE",
               help="Rubric (as for `miner score --rubric`). Default: score.rubric.")
-@run_options
+@run_folder_options
 @json_option
 def estimate(judge: str | None, rubric: str | None, run_dir: Path, config_file: Path | None,
-             force: bool, as_json: bool) -> None:
+             as_json: bool) -> None:
     """Estimate what `miner score` would send and cost, calling nothing.
 
     Counts the distinct prompts not yet in the cache, their input tokens (characters / 4 of
     the exact messages) and output tokens (the rubric's typical answer length; `max` is the
-    max_tokens worst case), priced from `prices:` in config. --force is ignored.
+    max_tokens worst case), priced from `prices:` in config.
     """
     from miner.judge import estimate as estimate_cost
 

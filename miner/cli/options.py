@@ -18,6 +18,12 @@ DEFAULT_RUN = Path("outputs") / "run"
 
 def run_options(func: Callable) -> Callable:
     """`--run DIR`, `--config FILE` and `--force`: what every stage command takes."""
+    return click.option("--force", is_flag=True,
+                        help="Redo the stage even when it is up to date.")(run_folder_options(func))
+
+
+def run_folder_options(func: Callable) -> Callable:
+    """`--run DIR` and `--config FILE`: what every command reading a run folder takes."""
 
     @click.option(
         "--run", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_RUN,
@@ -27,7 +33,6 @@ def run_options(func: Callable) -> Callable:
         "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
         help="YAML file overriding configs/default.yaml (CLI flags override it in turn).",
     )
-    @click.option("--force", is_flag=True, help="Redo the stage even when it is up to date.")
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)

@@ -98,17 +98,24 @@ class LLMNamer:
         self.prompt = prompt
 
     @classmethod
-    def from_config(cls, run: Run, config: Config, settings: ClusterSettings) -> LLMNamer:
-        """The namer for `cluster.namer.judge` (or the first `judges:` entry)."""
-        from miner.llm import resolve_endpoint
+    def from_config(cls, run: Run, config: Config, settings: ClusterSettings) -> LLMNamer | None:
+        """The namer for `cluster.namer.judge` (null: `score.judge`), resolved exactly as
+        `miner score` resolves a judge. None when that is `auto` with no endpoint in the
+        environment (the topics keep their keyword labels, and a line says so)."""
+        from miner.judge.registry import AUTO, resolve_judge
 
-        name = settings.namer_judge or next(iter(config.get("judges") or {}), None)
-        if name is None:
+        name = settings.namer_judge or (config.get("score") or {}).get("judge") or AUTO
+        judge = resolve_judge(config, name)
+        if judge.chat is None:
+            if name == AUTO:
+                info("cluster: no LLM endpoint for topic names (judge auto is offline); "
+                     "topics keep their keyword labels")
+                return None
             raise ConfigError(
-                "config: 'cluster.namer.kind' is llm but no judge is named: add a `judges:` "
-                "entry or set 'cluster.namer.judge'"
+                f"config: 'cluster.namer.kind' is llm but judge '{name}' is a {judge.kind} "
+                "judge with no chat endpoint: name an LLM judge in 'cluster.namer.judge'"
             )
-        return cls(resolve_endpoint(config, name), run.file(JUDGE_CACHE), settings, load_prompt())
+        return cls(judge.chat, run.file(JUDGE_CACHE), settings, load_prompt())
 
     def fingerprint_parts(self) -> dict[str, Any]:
         """What changes the names: the judge (never its key) and the prompt file."""

@@ -31,7 +31,7 @@ def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcom
         from miner.cluster.namer import LLMNamer
 
         namer = LLMNamer.from_config(run, config, settings)
-        section["namer"] = namer.fingerprint_parts()
+        section["namer"] = namer.fingerprint_parts() if namer is not None else None
     return run.run_stage(
         "cluster", inputs=inputs, config=section, outputs=OUTPUTS,
         body=lambda: _cluster(run, settings, namer), force=force,

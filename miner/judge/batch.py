@@ -17,28 +17,30 @@ from miner.artifacts import JUDGE_CACHE
 from miner.config import Config
 from miner.errors import ConfigError, InputError
 from miner.jsonl import read_objects
+from miner.judge.backends import BatchJudge, ChatJudge
+from miner.judge.base import Judge, judge_items
 from miner.judge.parse import parse_answer
-from miner.judge.resolve import Judge
 from miner.judge.rubric import load_rubric
 from miner.judge.score import cascade_survivors, load_items, resolve_judges
-from miner.judge.verdicts import build_requests, judge_items
-from miner.llm import CachedAnswer, ChatRequest, LLMCache
+from miner.llm import CachedAnswer, ChatRequest, LLMCache, chat_body
 from miner.run import Run, atomic_path
 
 CHAT_URL = "/v1/chat/completions"
+
+
+def _chat_judge(judge: Judge) -> ChatJudge:
+    if not isinstance(judge, ChatJudge):
+        raise ConfigError(f"--export-batch needs LLM judges; '{judge.name}' is a {judge.kind} "
+                          "judge, which needs no batch")
+    return judge
 
 
 def _requests(run: Run, config: Config, judges: list[Judge]) -> list[tuple[Judge, ChatRequest]]:
     score = config["score"]
     rubric = load_rubric(score["rubric"])
     _, items = load_items(run, score["max_prompt_chars"])
-    pairs = []
-    for judge in judges:
-        if judge.spec is None:
-            continue
-        pairs.extend((judge, r) for r in build_requests(judge, rubric, items,
-                                                        score["max_prompt_chars"]))
-    return pairs
+    return [(judge, request) for judge in judges if isinstance(judge, ChatJudge)
+            for request in judge.requests(rubric, items, score["max_prompt_chars"])]
 
 
 def export_batch(run: Run, config: Config, path: Path) -> tuple[str, int]:
@@ -52,36 +54,25 @@ def export_batch(run: Run, config: Config, path: Path) -> tuple[str, int]:
     judges = resolve_judges(config)
     max_chars = score["max_prompt_chars"]
     _, items = load_items(run, max_chars)
-    with LLMCache(run.file(JUDGE_CACHE)) as cache:
-        judge = judges[0]
-        todo = _unanswered(cache, judge, build_requests(judge, rubric, items, max_chars))
+    with run.writing(), LLMCache(run.file(JUDGE_CACHE)) as cache:
+        judge = _chat_judge(judges[0])
+        todo = _unanswered(cache, judge.requests(rubric, items, max_chars))
         if not todo and len(judges) == 2:
-            first, _ = judge_items(judge, rubric, items, cache, max_chars=max_chars,
-                                   cache_only=True)
+            first, _ = judge_items(BatchJudge.wrapping(judge), rubric, items, cache,
+                                   max_chars=max_chars)
             survivors = cascade_survivors(first, items, rubric, float(score["min_score"]))
-            judge = judges[1]
-            todo = _unanswered(cache, judge,
-                               build_requests(judge, rubric, survivors, max_chars))
-    assert judge.spec is not None
+            judge = _chat_judge(judges[1])
+            todo = _unanswered(cache, judge.requests(rubric, survivors, max_chars))
+    assert judge.chat is not None
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8") as out:
         for request in todo:
-            body: dict[str, Any] = {
-                "model": judge.spec.model,
-                "messages": request.messages,
-                "temperature": judge.spec.temperature,
-                "max_tokens": judge.spec.max_tokens,
-            }
-            if request.response_format is not None:
-                body["response_format"] = request.response_format
-            line = {"custom_id": request.key, "method": "POST", "url": CHAT_URL, "body": body}
+            line = {"custom_id": request.key, "method": "POST", "url": CHAT_URL,
+                    "body": chat_body(judge.chat, request)}
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return judge.name, len(todo)
 
 
-def _unanswered(cache: LLMCache, judge: Judge, requests: list[ChatRequest]) -> list[ChatRequest]:
-    if judge.spec is None:
-        raise ConfigError(f"--export-batch needs LLM judges; '{judge.name}' is the offline "
-                          "heuristic judge, which needs no batch")
+def _unanswered(cache: LLMCache, requests: list[ChatRequest]) -> list[ChatRequest]:
     cached = cache.get_many(r.key for r in requests)
     return [r for r in requests if r.key not in cached]
 
@@ -136,6 +127,6 @@ def import_batch(run: Run, config: Config, path: Path) -> dict[str, int]:
             origin="batch",
         ))
         counts["imported"] += 1
-    with LLMCache(run.file(JUDGE_CACHE)) as cache:
+    with run.writing(), LLMCache(run.file(JUDGE_CACHE)) as cache:
         cache.put_many(answers)
     return counts

@@ -14,7 +14,7 @@ from miner.artifacts import JUDGE_CACHE
 from miner.config import Config
 from miner.errors import MinerError
 from miner.judge.parse import OK, score_of
-from miner.judge.resolve import resolve_judge
+from miner.judge.registry import resolve_judge
 from miner.judge.rubric import load_rubric
 from miner.llm import LLMCache
 from miner.run import Run

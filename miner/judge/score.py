@@ -19,10 +19,11 @@ from miner.artifacts import JUDGE_CACHE, PROMPTS, SCORE_SUMMARY, SCORES, prompt_
 from miner.config import Config
 from miner.console import info
 from miner.errors import ConfigError
+from miner.judge.backends import BatchJudge
+from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict, judge_items
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
-from miner.judge.resolve import Judge, resolve_judge
+from miner.judge.registry import resolve_judge
 from miner.judge.rubric import Rubric, load_rubric
-from miner.judge.verdicts import MISSING, Item, PassStats, Verdict, judge_items
 from miner.llm import LLMCache
 from miner.run import Run, StageOutcome, write_json
 
@@ -136,20 +137,18 @@ def score_table(
     return pa.table(arrays)
 
 
-def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str, Any]:
-    """Judge the run's prompts, write `scores.parquet` and `score_summary.json`; return the
-    summary. `cache_only` sends nothing (prompts with no cached answer become `missing`)."""
+def write_scores(run: Run, config: Config, judges: list[Judge]) -> dict[str, Any]:
+    """Judge the run's prompts with `judges` (one, or a cascade's two), write
+    `scores.parquet` and `score_summary.json`; return the summary."""
     import pyarrow.parquet as pq
 
     started = time.perf_counter()
     score = _score_section(config)
     rubric = load_rubric(score["rubric"])
-    judges = resolve_judges(config)
     frame, items = load_items(run, score["max_prompt_chars"])
     with LLMCache(run.file(JUDGE_CACHE)) as cache:
         first, first_stats = judge_items(judges[0], rubric, items, cache,
-                                         max_chars=score["max_prompt_chars"],
-                                         cache_only=cache_only)
+                                         max_chars=score["max_prompt_chars"])
         final = {h: (judges[0].name, v) for h, v in first.items()}
         passes = [_pass_summary(config, judges[0], first_stats)]
         cascade = None
@@ -157,8 +156,7 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
             threshold = float(score["min_score"])
             survivors = cascade_survivors(first, items, rubric, threshold)
             second, second_stats = judge_items(judges[1], rubric, survivors, cache,
-                                               max_chars=score["max_prompt_chars"],
-                                               cache_only=cache_only)
+                                               max_chars=score["max_prompt_chars"])
             final.update({h: (judges[1].name, v) for h, v in second.items()})
             passes.append(_pass_summary(config, judges[1], second_stats))
             cascade = {"then": judges[1].name, "min_score": threshold,
@@ -168,7 +166,7 @@ def score_run(run: Run, config: Config, *, cache_only: bool = False) -> dict[str
     statuses = Counter(v.status for _, v in final.values())
     summary = {
         "judge": " then ".join(j.name for j in judges),
-        "judges": [j.public() for j in judges],
+        "judges": [j.describe() for j in judges],
         "offline": all(j.offline for j in judges),
         "note": judges[0].note,
         "rubric": rubric.label,
@@ -199,6 +197,18 @@ def _total_cost(passes: list[dict[str, Any]], key: str) -> float | None:
     return None if any(c is None for c in costs) else round(sum(costs), 6)
 
 
+def stage_counts(summary: dict[str, Any]) -> dict[str, Any]:
+    """The score summary's figures recorded in the manifest (`retryable`: failed or missing,
+    redone by the next run)."""
+    return {
+        "judge": summary["judge"], "rubric": summary["rubric"], "rows": summary["rows"],
+        "distinct_prompts": summary["distinct_prompts"], "scored": summary["scored"],
+        "cached": summary["cached"], "called": summary["called"],
+        "failed": summary["failed"], "cost_usd": summary["cost_usd"],
+        "retryable": sum(summary["failed"].get(s, 0) for s in RETRYABLE),
+    }
+
+
 def run_score(run: Run, config: Config, *, force: bool = False,
               cache_only: bool = False) -> StageOutcome:
     """The score stage (skipped when prompts, rubric, judges and config are unchanged).
@@ -209,6 +219,8 @@ def run_score(run: Run, config: Config, *, force: bool = False,
     score = _score_section(config)
     rubric = load_rubric(score["rubric"])
     judges = resolve_judges(config)
+    if cache_only:
+        judges = [BatchJudge.wrapping(j) if j.chat is not None else j for j in judges]
     previous = (run.stage_entry("score") or {}).get("counts", {})
     if previous.get("retryable"):
         info(f"score: {previous['retryable']} prompts failed or were missing last time; "
@@ -216,28 +228,16 @@ def run_score(run: Run, config: Config, *, force: bool = False,
         force = True
     stage_config = {
         "score": score,
-        "judges": [j.public() for j in judges],
+        "judges": [j.describe() for j in judges],
         "rubric": {"label": rubric.label, "digest": rubric.digest},
         "prices": {j.model: price_of(config, j.model) for j in judges},
         "cache_only": cache_only,
     }
-    summary: dict[str, Any] = {}
-
-    def body() -> dict[str, Any]:
-        summary.update(score_run(run, config, cache_only=cache_only))
-        return {
-            "judge": summary["judge"], "rubric": summary["rubric"], "rows": summary["rows"],
-            "distinct_prompts": summary["distinct_prompts"], "scored": summary["scored"],
-            "cached": summary["cached"], "called": summary["called"],
-            "failed": summary["failed"], "cost_usd": summary["cost_usd"],
-            "retryable": sum(summary["failed"].get(s, 0) for s in RETRYABLE),
-        }
-
     return run.run_stage(
         "score",
         inputs={PROMPTS.name: run.digest(PROMPTS)},
         config=stage_config,
         outputs=[SCORES, SCORE_SUMMARY],
-        body=body,
+        body=lambda: stage_counts(write_scores(run, config, judges)),
         force=force,
     )

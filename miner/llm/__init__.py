@@ -30,6 +30,8 @@ from miner.llm.client import (
     ChatRequest,
     ChatResult,
     acomplete_many,
+    apost_many,
+    chat_body,
     complete_many,
     estimate_tokens,
 )
@@ -43,7 +45,9 @@ __all__ = [
     "LLMCache",
     "LLMSpec",
     "acomplete_many",
+    "apost_many",
     "cache_key",
+    "chat_body",
     "complete_many",
     "endpoint_in_environment",
     "estimate_tokens",

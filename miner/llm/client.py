@@ -135,6 +135,19 @@ def backoff_seconds(attempt: int) -> float:
     return min(MAX_BACKOFF_S, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.0)
 
 
+def chat_body(spec: LLMSpec, request: ChatRequest) -> dict[str, Any]:
+    """The chat completions request body for `request` (live calls and batch files alike)."""
+    body: dict[str, Any] = {
+        "model": spec.model,
+        "messages": request.messages,
+        "temperature": spec.temperature,
+        "max_tokens": spec.max_tokens,
+    }
+    if request.response_format is not None:
+        body["response_format"] = request.response_format
+    return body
+
+
 def _read_completion(text: str) -> tuple[str, tuple[int, int]]:
     """Content and (prompt, completion) token usage of a chat.completion response body."""
     data = json.loads(text)
@@ -145,6 +158,10 @@ def _read_completion(text: str) -> tuple[str, tuple[int, int]]:
     usage = data.get("usage") or {}
     return content, (int(usage.get("prompt_tokens") or 0),
                      int(usage.get("completion_tokens") or 0))
+
+
+class TransportError(Exception):
+    """A request failed after every retry (the message is scrubbed of keys)."""
 
 
 class _Caller:
@@ -189,18 +206,12 @@ class _Caller:
         prefix = f"HTTP {status}" if status else type(exc).__name__
         return scrub(f"{prefix}: {exc}", [self.key])
 
-    async def call(self, request: ChatRequest) -> ChatResult:
-        """Send one request, retrying what is worth retrying; never raises for HTTP trouble."""
+    async def post(self, path: str, body: dict[str, Any], tokens: int,
+                   read: Callable[[str], Any]) -> tuple[Any, float]:
+        """POST `body` to `path` at the next base URL, within the rate limits, retrying what
+        is worth retrying; `read` turns the response text into a value (a ValueError or
+        KeyError there is a bad reply, not retried). Raises `TransportError` at the end."""
         spec = self.spec
-        body: dict[str, Any] = {
-            "model": spec.model,
-            "messages": request.messages,
-            "temperature": spec.temperature,
-            "max_tokens": spec.max_tokens,
-        }
-        if request.response_format is not None:
-            body["response_format"] = request.response_format
-        tokens = request.estimated_tokens(spec.max_tokens)
         error = "not sent"
         for attempt in range(spec.max_retries + 1):
             client = self.clients[self._next % len(self.clients)]
@@ -211,8 +222,8 @@ class _Caller:
             try:
                 # The client's own transport, auth, status errors and timeouts, without its
                 # typed request transform and response model (~0.5 ms of CPU per call).
-                text = await client.post("/chat/completions", body=body, cast_to=str)
-                content, usage = _read_completion(text)
+                text = await client.post(path, body=body, cast_to=str)
+                return read(text), round(time.perf_counter() - started, 4)
             except Exception as exc:  # noqa: BLE001 - every failure becomes a counted status
                 error = self._describe(exc)
                 if not self._retryable(exc) or attempt == spec.max_retries:
@@ -220,16 +231,18 @@ class _Caller:
                 self.stats.retries += 1
                 wait = retry_after_seconds(getattr(getattr(exc, "response", None), "headers", None))
                 await asyncio.sleep(backoff_seconds(attempt) if wait is None else wait)
-                continue
-            return ChatResult(
-                key=request.key,
-                status=OK,
-                content=content,
-                prompt_tokens=usage[0],
-                completion_tokens=usage[1],
-                latency_s=round(time.perf_counter() - started, 4),
-            )
-        return ChatResult(key=request.key, status=ERROR, error=error)
+        raise TransportError(error)
+
+    async def call(self, request: ChatRequest) -> ChatResult:
+        """Send one chat request; never raises for HTTP trouble (status "error")."""
+        try:
+            (content, usage), latency = await self.post(
+                "/chat/completions", chat_body(self.spec, request),
+                request.estimated_tokens(self.spec.max_tokens), _read_completion)
+        except TransportError as exc:
+            return ChatResult(key=request.key, status=ERROR, error=str(exc))
+        return ChatResult(key=request.key, status=OK, content=content, prompt_tokens=usage[0],
+                          completion_tokens=usage[1], latency_s=latency)
 
     async def close(self) -> None:
         for client in self.clients:
@@ -319,6 +332,37 @@ async def acomplete_many(
                 "are cached, rerun to resume"
             )
     return [r for r in results if r is not None]
+
+
+async def apost_many(
+    spec: LLMSpec,
+    posts: Sequence[tuple[str, dict[str, Any], int]],
+    read: Callable[[str], Any],
+    *,
+    on_done: Callable[[int], None] | None = None,
+    stats: CallStats | None = None,
+) -> list[Any]:
+    """POST every `(path, body, estimated tokens)` with `spec`'s concurrency, rate limits,
+    retries and round-robin; `read`'s values in order. The first request that fails after
+    its retries stops the rest with a `MinerError`; `on_done(i)` follows each success."""
+    caller = _Caller(spec, stats if stats is not None else CallStats())
+    results: list[Any] = [None] * len(posts)
+    queue = iter(range(len(posts)))
+
+    async def worker() -> None:
+        for index in queue:
+            path, body, tokens = posts[index]
+            results[index], _ = await caller.post(path, body, tokens, read)
+            if on_done is not None:
+                on_done(index)
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(min(spec.concurrency, len(posts)))))
+    except TransportError as exc:
+        raise MinerError(f"{spec.name} ({', '.join(spec.base_urls)}): {exc}") from None
+    finally:
+        await caller.close()
+    return results
 
 
 def complete_many(

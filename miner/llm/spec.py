@@ -24,6 +24,7 @@ API_KEY_ENV = "OPENAI_API_KEY"
 
 # Used when a config has no `score.judge_defaults` (e.g. a caller passing a bare dict).
 FALLBACK_DEFAULTS: dict[str, Any] = {
+    "kind": "openai",
     "model": None,
     "base_url": None,
     "api_key_env": API_KEY_ENV,

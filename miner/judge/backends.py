@@ -1,0 +1,136 @@
+"""The built-in judges: the offline heuristic, any OpenAI-compatible chat endpoint, and the
+answers of a Batch API file (cache only). Each registers itself in `miner.judge.registry`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from miner.console import progress
+from miner.judge import heuristic
+from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
+from miner.judge.parse import OK, parse_answer
+from miner.judge.registry import register_judge
+from miner.judge.rubric import Rubric
+from miner.llm import CallStats, ChatRequest, LLMCache, LLMSpec, complete_many, resolve_endpoint
+
+HEURISTIC_CHUNK = 10_000
+
+
+@register_judge("heuristic")
+class HeuristicJudge(Judge):
+    """The offline heuristic judge: rubric criteria from transparent text features."""
+
+    kind = "heuristic"
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any], note: str = "") -> HeuristicJudge:
+        """The heuristic judge (it has no settings)."""
+        return cls(heuristic.NAME, heuristic.MODEL, note or "offline heuristic judge (requested)")
+
+    def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
+              stats: PassStats) -> dict[str, Verdict]:
+        heuristic.check_supported(rubric)
+        verdicts: dict[str, Verdict] = {}
+        with progress(total=len(items), desc="score heuristic", unit="prompt") as bar:
+            for start in range(0, len(items), HEURISTIC_CHUNK):
+                chunk = items[start:start + HEURISTIC_CHUNK]
+                found, keys = self.cached_verdicts(rubric, chunk, cache, max_chars)
+                stats.cached += len(found)
+                fresh = []
+                for item in chunk:
+                    if item.hash in found:
+                        verdicts[item.hash] = found[item.hash]
+                        continue
+                    value = heuristic.judge_text(item.text, rubric)
+                    verdicts[item.hash] = Verdict(OK, value)
+                    key, params = keys[item.hash]
+                    fresh.append(self.answer_record(rubric, item, key, params, value, OK,
+                                                    "heuristic"))
+                cache.put_many(fresh)  # one chunk at a time: a killed run keeps finished chunks
+                bar.update(len(chunk))
+        return verdicts
+
+
+@register_judge("openai")
+class ChatJudge(Judge):
+    """A model behind any OpenAI-compatible chat completions endpoint."""
+
+    kind = "openai"
+    offline = False
+
+    def __init__(self, name: str, spec: LLMSpec, note: str = "") -> None:
+        super().__init__(name, spec.model, note)
+        self.chat = spec
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any], note: str = "") -> ChatJudge:
+        """The judge `judges.<name>` describes (or model `name` at $OPENAI_BASE_URL)."""
+        return cls(name, resolve_endpoint(config, name), note)
+
+    def describe(self) -> dict[str, Any]:
+        assert self.chat is not None
+        return {**self.chat.public(), **super().describe()}
+
+    def request_params(self, rubric: Rubric) -> dict[str, Any]:
+        assert self.chat is not None
+        return {"temperature": self.chat.temperature, "max_tokens": self.chat.max_tokens,
+                "response_format": rubric.response_format}
+
+    def requests(self, rubric: Rubric, items: list[Item], max_chars: int) -> list[ChatRequest]:
+        """One chat request per item, keyed for the cache."""
+        requests = []
+        for item in items:
+            key, params = self.answer_key(rubric, item, max_chars)
+            requests.append(ChatRequest(
+                key=key, messages=rubric.messages(item.text), namespace=rubric.label,
+                item=item.hash, params=params, response_format=rubric.response_format_body(),
+                context=item.text,
+            ))
+        return requests
+
+    def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
+              stats: PassStats) -> dict[str, Verdict]:
+        assert self.chat is not None
+        calls = CallStats()
+        results = complete_many(
+            self.chat, self.requests(rubric, items, max_chars), cache,
+            parse=lambda content, request: parse_answer(content, rubric, request.context),
+            stats=calls, desc=f"score {self.name}",
+        )
+        stats.cached, stats.called = calls.cached, calls.called
+        stats.http_requests, stats.retries = calls.http_requests, calls.retries
+        stats.prompt_tokens, stats.completion_tokens = calls.prompt_tokens, calls.completion_tokens
+        return {
+            item.hash: Verdict(r.status, r.parsed, cached=r.cached, error=r.error,
+                               tokens=(r.prompt_tokens, r.completion_tokens))
+            for item, r in zip(items, results, strict=True)
+        }
+
+    def estimate(self, rubric: Rubric, items: list[Item], max_chars: int) -> dict[str, int]:
+        assert self.chat is not None
+        requests = self.requests(rubric, items, max_chars)
+        return {"input_tokens": sum(r.estimated_tokens(0) for r in requests),
+                "output_tokens": len(requests) * rubric.expected_tokens,
+                "output_tokens_max": len(requests) * self.chat.max_tokens}
+
+
+@register_judge("batch")
+class BatchJudge(ChatJudge):
+    """A chat judge answered only by imported Batch API results (`score --import-batch`):
+    prompts with no imported answer get status `missing` and nothing is sent."""
+
+    kind = "batch"
+
+    @classmethod
+    def wrapping(cls, judge: Judge) -> BatchJudge:
+        """The batch form of a chat judge (same model, params and cache keys)."""
+        if judge.chat is None:
+            raise TypeError(f"judge '{judge.name}' has no chat endpoint to batch")
+        return cls(judge.name, judge.chat, judge.note)
+
+    def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
+              stats: PassStats) -> dict[str, Verdict]:
+        found, _ = self.cached_verdicts(rubric, items, cache, max_chars)
+        stats.cached = len(found)
+        return {item.hash: found.get(item.hash, Verdict(MISSING)) for item in items}
