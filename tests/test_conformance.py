@@ -128,9 +128,9 @@ def judge_and_server(request):
 def test_every_judge_gives_one_bounded_verdict_per_prompt_and_caches_it(
     judge_and_server, rubric_name, tmp_path
 ):
+    from miner.judge.base import Item, judge_items
     from miner.judge.parse import OK, score_of
     from miner.judge.rubric import load_rubric
-    from miner.judge.base import Item, judge_items
     from miner.llm import LLMCache
 
     judge, server = judge_and_server
