@@ -15,7 +15,7 @@ import numpy as np
 
 from miner.cluster.outliers import reassign_outliers
 from miner.cluster.settings import ClusterSettings
-from miner.console import progress
+from miner.executor import LOCAL, Executor
 
 CHUNK_ROWS = 16384
 # Up to this many fitted prompts the neighbour search is exact; above it an IVF index
@@ -54,6 +54,7 @@ def neighbour_index(vectors: np.ndarray, seed: int):
 def assign_by_neighbours(
     embeddings: np.ndarray, rows: np.ndarray, fitted_vectors: np.ndarray,
     fitted_topics: np.ndarray, fitted_xy: np.ndarray, k: int, seed: int,
+    executor: Executor = LOCAL,
 ) -> Assigned:
     """Topic of each of `rows` by a similarity-weighted vote of its `k` nearest fitted prompts.
 
@@ -67,35 +68,33 @@ def assign_by_neighbours(
     xy = np.empty((len(rows), 2), dtype=np.float32)
     offset = int(fitted_topics.min())            # -1 when outliers are kept
     n_labels = int(fitted_topics.max()) - offset + 1
-    with progress(total=len(rows), desc="assigning topics", unit="prompt") as bar:
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start:start + CHUNK_ROWS]
-            block = np.ascontiguousarray(embeddings[chunk], dtype=np.float32)
-            similarity, neighbours = index.search(block, k)
-            missing = neighbours < 0                    # IVF found fewer than k
-            neighbours[missing] = 0
-            weights = np.where(missing, 0.0, np.clip(similarity, 1e-6, None))
-            labels = fitted_topics[neighbours] - offset
-            votes = np.zeros((len(block), n_labels), dtype=np.float64)
-            np.add.at(votes, (np.arange(len(block))[:, None], labels), weights)
-            winner = votes.argmax(axis=1)
-            total = votes.sum(axis=1)
-            chosen = slice(start, start + len(block))
-            topics[chosen] = winner + offset
-            share = votes[np.arange(len(block)), winner] / np.where(total > 0, total, 1)
-            probabilities[chosen] = share
-            voted = weights * (labels == winner[:, None])
-            voted_sum = voted.sum(axis=1, keepdims=True)
-            xy[chosen] = (voted[:, :, None] * fitted_xy[neighbours]).sum(axis=1) / np.where(
-                voted_sum > 0, voted_sum, 1.0
-            )
-            bar.update(len(block))
+    def vote(chunk: np.ndarray, bar: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        block = np.ascontiguousarray(embeddings[chunk], dtype=np.float32)
+        similarity, neighbours = index.search(block, k)
+        missing = neighbours < 0                    # IVF found fewer than k
+        neighbours[missing] = 0
+        weights = np.where(missing, 0.0, np.clip(similarity, 1e-6, None))
+        labels = fitted_topics[neighbours] - offset
+        votes = np.zeros((len(block), n_labels), dtype=np.float64)
+        np.add.at(votes, (np.arange(len(block))[:, None], labels), weights)
+        winner = votes.argmax(axis=1)
+        total = votes.sum(axis=1)
+        share = votes[np.arange(len(block)), winner] / np.where(total > 0, total, 1)
+        voted = weights * (labels == winner[:, None])
+        voted_sum = voted.sum(axis=1, keepdims=True)
+        position = (voted[:, :, None] * fitted_xy[neighbours]).sum(axis=1) / np.where(
+            voted_sum > 0, voted_sum, 1.0)
+        return winner + offset, share, position
+
+    for chosen, (topic, share, position) in executor.map_batches(
+            vote, rows, CHUNK_ROWS, desc="assigning topics"):
+        topics[chosen], probabilities[chosen], xy[chosen] = topic, share, position
     return Assigned(topics=topics, probabilities=probabilities, xy=xy)
 
 
 def assign_by_transform(
     model: Any, mapper: Any, embeddings: np.ndarray, rows: np.ndarray, centroids: np.ndarray,
-    settings: ClusterSettings,
+    settings: ClusterSettings, executor: Executor = LOCAL,
 ) -> Assigned:
     """BERTopic's own route: UMAP transform into the fitted space, HDBSCAN approximate_predict,
     the map UMAP's transform for positions; predicted outliers go through the same outlier
@@ -107,17 +106,16 @@ def assign_by_transform(
     topics = np.empty(len(rows), dtype=np.int64)
     probabilities = np.empty(len(rows), dtype=np.float32)
     xy = np.empty((len(rows), 2), dtype=np.float32)
-    with progress(total=len(rows), desc="assigning topics", unit="prompt") as bar:
-        for start in range(0, len(rows), CHUNK_ROWS):
-            block = np.ascontiguousarray(embeddings[rows[start:start + CHUNK_ROWS]],
-                                         dtype=np.float32)
-            reduced = model.umap_model.transform(block)
-            labels, strengths = hdbscan.approximate_predict(model.hdbscan_model, reduced)
-            predicted = np.array([mapping.get(int(label), -1) for label in labels], dtype=np.int64)
-            chosen = slice(start, start + len(block))
-            topics[chosen], probabilities[chosen] = reassign_outliers(
-                block, predicted, np.asarray(strengths, dtype=np.float32), centroids, settings
-            )
-            xy[chosen] = mapper.transform(reduced)
-            bar.update(len(block))
+    def predict(chunk: np.ndarray, bar: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        block = np.ascontiguousarray(embeddings[chunk], dtype=np.float32)
+        reduced = model.umap_model.transform(block)
+        labels, strengths = hdbscan.approximate_predict(model.hdbscan_model, reduced)
+        predicted = np.array([mapping.get(int(label), -1) for label in labels], dtype=np.int64)
+        topic, strength = reassign_outliers(
+            block, predicted, np.asarray(strengths, dtype=np.float32), centroids, settings)
+        return topic, strength, mapper.transform(reduced)
+
+    for chosen, (topic, strength, position) in executor.map_batches(
+            predict, rows, CHUNK_ROWS, desc="assigning topics"):
+        topics[chosen], probabilities[chosen], xy[chosen] = topic, strength, position
     return Assigned(topics=topics, probabilities=probabilities, xy=xy)

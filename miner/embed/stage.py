@@ -19,10 +19,11 @@ from miner.artifacts import (
     open_embeddings,
     read_table,
 )
-from miner.console import info, progress
+from miner.console import info
 from miner.embed.base import Embedder
 from miner.embed.cache import VectorCache, text_hashes
 from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
+from miner.executor import LOCAL, Executor
 from miner.run import Run, StageOutcome, write_json
 
 
@@ -41,12 +42,14 @@ def make_embedder(embed_config: dict[str, Any]) -> Embedder:
 
 
 def run_embed(
-    run: Run, config: dict[str, Any], *, force: bool = False, embedder: Embedder | None = None
+    run: Run, config: dict[str, Any], *, force: bool = False, embedder: Embedder | None = None,
+    executor: Executor = LOCAL,
 ) -> StageOutcome:
     """Embed every prompt of the run into embeddings.npy (row-aligned, float32, unit rows).
 
     Skipped when the prompt texts and the `embed` config are unchanged (unless `force`).
-    `embedder` replaces the one the config describes (a notebook's own, or a test's).
+    `embedder` replaces the one the config describes (a notebook's own, or a test's);
+    `executor` runs the chunks (`miner.executor`).
     """
     section = config["embed"]
     chunk_rows = int(section["chunk_rows"])
@@ -58,7 +61,7 @@ def run_embed(
 
     def body() -> dict[str, Any]:
         model = embedder if embedder is not None else make_embedder(section)
-        return _embed(run, model, texts, hashes, chunk_rows)
+        return _embed(run, model, texts, hashes, chunk_rows, executor)
 
     return run.run_stage(
         "embed", inputs=inputs, config=section, outputs=[EMBEDDINGS, EMBEDDINGS_INFO],
@@ -96,7 +99,8 @@ def read_texts(run: Run) -> list[str]:
 
 
 def _embed(
-    run: Run, embedder: Embedder, texts: list[str], hashes: np.ndarray, chunk_rows: int
+    run: Run, embedder: Embedder, texts: list[str], hashes: np.ndarray, chunk_rows: int,
+    executor: Executor = LOCAL,
 ) -> dict[str, Any]:
     with VectorCache(run.file(EMBED_CACHE), embedder.cache_key()) as cache:
         where = cache.locate()
@@ -109,11 +113,11 @@ def _embed(
             f"embed: {len(texts):,} prompts, {len(first_row):,} distinct texts, {cached:,} "
             f"cached, {len(pending):,} to embed with {embedder.model_id} ({embedder.label()})"
         )
-        with progress(total=len(pending), desc="embed", unit="prompt") as bar:
-            for start in range(0, len(pending), chunk_rows):
-                rows = pending[start:start + chunk_rows]
-                vectors = embedder.encode([texts[row] for row in rows], progress=bar)
-                cache.add(hashes[rows], vectors)
+        batches = executor.map_batches(
+            lambda rows, bar: embedder.encode([texts[row] for row in rows], progress=bar),
+            pending, chunk_rows, desc="embed")
+        for done, vectors in batches:      # each chunk is cached as soon as it is finished
+            cache.add(hashes[pending[done]], vectors)
         cache.compact()
         dim = _assemble(run, cache, cache.locate(), hashes)
     record = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from miner.console import progress
+from miner.executor import LOCAL
 from miner.judge import heuristic
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
 from miner.judge.parse import OK, parse_answer
@@ -32,24 +32,25 @@ class HeuristicJudge(Judge):
               stats: PassStats) -> dict[str, Verdict]:
         heuristic.check_supported(rubric)
         verdicts: dict[str, Verdict] = {}
-        with progress(total=len(items), desc="score heuristic", unit="prompt") as bar:
-            for start in range(0, len(items), HEURISTIC_CHUNK):
-                chunk = items[start:start + HEURISTIC_CHUNK]
-                found, keys = self.cached_verdicts(rubric, chunk, cache, max_chars)
-                stats.cached += len(found)
-                fresh = []
-                for item in chunk:
-                    if item.hash in found:
-                        verdicts[item.hash] = found[item.hash]
-                        continue
+
+        def answer(chunk: list[Item], bar: Any) -> dict[str, Verdict]:
+            found, keys = self.cached_verdicts(rubric, chunk, cache, max_chars)
+            stats.cached += len(found)
+            fresh = []
+            for item in chunk:
+                if item.hash not in found:
                     value = heuristic.judge_text(item.text, rubric)
-                    verdicts[item.hash] = Verdict(OK, value)
+                    found[item.hash] = Verdict(OK, value)
                     key, params = keys[item.hash]
                     fresh.append(self.answer_record(rubric, item, key, params, value, OK,
                                                     "heuristic"))
-                cache.put_many(fresh)  # one chunk at a time: a killed run keeps finished chunks
-                bar.update(len(chunk))
-        return verdicts
+            cache.put_many(fresh)  # one chunk at a time: a killed run keeps finished chunks
+            return found
+
+        for _, found in LOCAL.map_batches(answer, items, HEURISTIC_CHUNK,
+                                          desc="score heuristic"):
+            verdicts.update(found)
+        return {item.hash: verdicts[item.hash] for item in items}
 
 
 @register_judge("openai")
