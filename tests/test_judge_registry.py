@@ -65,7 +65,8 @@ def _plugin_wheel(folder: Path) -> Path:
     with zipfile.ZipFile(wheel, "w") as archive:
         for name, text in files.items():
             archive.writestr(name, text)
-        archive.writestr(f"{info}/RECORD", "".join(f"{n},,\n" for n in files) + f"{info}/RECORD,,\n")
+        record = "".join(f"{n},,\n" for n in [*files, f"{info}/RECORD"])
+        archive.writestr(f"{info}/RECORD", record)
     return wheel
 
 

@@ -89,7 +89,8 @@ def test_search_refuses_an_index_older_than_the_embeddings(tmp_path):
     assert search(run, config_with(), "chocolate cake", 1)[0]["id"] == "p0001"
     write_prompts(tmp_path, PROMPTS[4:8])  # re-ingested and re-embedded, but not re-indexed
     run_embed(run, config_with({"precision": "fp32"}), embedder=embedder)
-    with pytest.raises(MissingArtifactError, match="built from older embeddings.*miner index"):
+    stale = "does not match what the index stage.*miner index"
+    with pytest.raises(MissingArtifactError, match=stale):
         search(run, config_with(), "chocolate cake", 1)
 
 
