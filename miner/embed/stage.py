@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from miner import schema
 from miner.console import info, progress
 from miner.embed.base import Embedder
 from miner.embed.cache import VectorCache, text_hashes
-from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
+from miner.errors import InputError, MinerError, MissingArtifactError
 from miner.run import Run, StageOutcome, atomic_path, write_json
 
 PROMPTS = "prompts.parquet"
@@ -34,7 +35,7 @@ def make_embedder(embed_config: dict[str, Any]) -> Embedder:
         from miner.embed.api import APIEmbedder
 
         return APIEmbedder(embed_config)
-    raise ConfigError(f"embed.backend must be sentence-transformers or openai; got {backend!r}")
+    raise schema.invalid(("embed", "backend"), backend)
 
 
 def run_embed(
@@ -47,8 +48,6 @@ def run_embed(
     """
     section = config["embed"]
     chunk_rows = int(section["chunk_rows"])
-    if chunk_rows < 1:
-        raise ConfigError(f"embed.chunk_rows must be at least 1; got {chunk_rows}")
     texts = read_texts(run)
     hashes = text_hashes(texts)
     inputs = {"prompt_texts": texts_digest(hashes)}

@@ -17,7 +17,7 @@ from typing import Any
 
 from miner.config import Config
 from miner.console import info
-from miner.errors import ConfigError, InputError
+from miner.errors import InputError
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
 from miner.judge.resolve import Judge, resolve_judge
 from miner.judge.rubric import Rubric, load_rubric
@@ -73,10 +73,6 @@ def price_of(config: Mapping[str, Any], model: str) -> dict[str, float] | None:
     entry = (config.get("prices") or {}).get(model)
     if entry is None:
         return None
-    if (not isinstance(entry, Mapping) or set(entry) != {"input", "output"}
-            or not all(isinstance(v, (int, float)) and v >= 0 for v in entry.values())):
-        raise ConfigError(f"prices.{model}: must be {{input: USD per 1M tokens, output: USD per "
-                          f"1M tokens}}, got {entry!r}")
     return {"input": float(entry["input"]), "output": float(entry["output"])}
 
 
@@ -104,13 +100,7 @@ def _pass_summary(config: Mapping[str, Any], judge: Judge, stats: PassStats) -> 
 
 
 def _score_section(config: Mapping[str, Any]) -> dict[str, Any]:
-    score = dict(config.get("score") or {})
-    then, min_score = score.get("then"), score.get("min_score")
-    if (then is None) != (min_score is None):
-        raise ConfigError("score: a cascade needs both --then JUDGE and --min-score K")
-    if not isinstance(score.get("max_prompt_chars"), int) or score["max_prompt_chars"] < 1:
-        raise ConfigError("score.max_prompt_chars: must be a positive integer")
-    return score
+    return dict(config.get("score") or {})
 
 
 def resolve_judges(config: Config) -> list[Judge]:
