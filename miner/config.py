@@ -26,7 +26,7 @@ from miner.resources import resource_dir
 Config = dict[str, Any]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built
     """A safe YAML loader that refuses a key repeated in one mapping (YAML keeps the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # noqa: D102

@@ -69,7 +69,7 @@ EMBED: dict[str, Alternatives] = {
     "chunk_rows": [at_least(1)],
     "base_url_env": [TEXT],
     "api_key_env": [TEXT],
-    "api_batch_size": [Interval(int, 1, 2048)],
+    "api_batch_size": [at_least(1)],
     "api_concurrency": [at_least(1)],
     "api_max_retries": [at_least(0)],
     "api_timeout_s": [positive()],
@@ -81,7 +81,7 @@ INDEX: dict[str, Alternatives] = {
     "exact_max": [at_least(0)],
     "ivf_nlist": [at_least(1), None],
     "ivf_nprobe": [at_least(1)],
-    "hnsw_m": [at_least(2)],  # FAISS's HNSW level draw divides by log(M)
+    "hnsw_m": [at_least(2)],  # FAISS's HNSW aborts at M=0 and segfaults at M=1
     "hnsw_ef_construction": [at_least(1)],
     "hnsw_ef_search": [at_least(1)],
     "seed": [SEED],
@@ -120,7 +120,7 @@ JUDGE: dict[str, Alternatives] = {
     "model": [TEXT, None],
     "base_url": [Text("a URL"), ListOf(Text("a URL", "URLs"), nonempty=True), None],
     "api_key_env": [TEXT],
-    "temperature": [Interval(float, 0, 2)],
+    "temperature": [Interval(float, 0, 2)],  # the OpenAI API's range
     "max_tokens": [at_least(1)],
     "concurrency": [at_least(1)],
     "rpm": [positive(), None],
