@@ -186,13 +186,13 @@ KEYS: dict[str, Alternatives] = {
     for section, keys in SECTIONS.items() for key, alternatives in keys.items()
 }
 
-Path = tuple[str, ...]
+KeyPath = tuple[str, ...]
 
 # Key paths whose children are user-named entries rather than fixed keys.
 OPEN_MAPS = frozenset(tuple(k.split(".*")[0].split(".")) for k in KEYS if ".*" in k)
 
 
-def pattern(path: Path) -> str:
+def pattern(path: KeyPath) -> str:
     """The declared key for `path`, user-named parts as `*` (judges, x, rpm -> judges.*.rpm).
 
     Paths are tuples because user names may hold dots (`prices: {gpt-4.1: ...}`).
@@ -204,19 +204,33 @@ def pattern(path: Path) -> str:
     return ".".join(parts)
 
 
+def dotted(path: KeyPath) -> str:
+    """`path` as one printable, bounded line ("judges.my-judge.rpm"): names are untrusted."""
+    text = ".".join(path)
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def shown(value: Any) -> str:
+    """`repr(value)`, cut to 80 characters (a value may be a whole pasted file)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def allowed(key: str) -> str:
     """What the declared key `key` ("cluster.seed", "judges.*.rpm") accepts, as a phrase."""
     return describe(KEYS[key])
 
 
-def invalid(path: Path, value: Any, origin: str = "config") -> ConfigError:
+def invalid(path: KeyPath, value: Any, origin: str = "config") -> ConfigError:
     """The one-line error for `value` at `path`."""
     return ConfigError(
-        f"{origin}: '{'.'.join(path)}' must be {allowed(pattern(path))}, got {value!r}"
+        f"{origin}: '{dotted(path)}' must be {allowed(pattern(path))}, got {shown(value)}"
     )
 
 
-def check_value(path: Path, value: Any, origin: str = "config") -> Any:
+def check_value(path: KeyPath, value: Any, origin: str = "config") -> Any:
     """`value` as stored at `path`, or a `ConfigError` naming the key, value and rule."""
     ok, stored = accepted(KEYS[pattern(path)], value)
     if not ok:
@@ -228,13 +242,13 @@ def _is_group(key: str) -> bool:
     return any(k.startswith(key + ".") for k in KEYS)
 
 
-def known_under(path: Path) -> list[str]:
+def known_under(path: KeyPath) -> list[str]:
     """The key names directly under `path` (("cluster",) -> ["assign", "assign_k", ...])."""
     head = pattern(path) + "." if path else ""
     return sorted({k[len(head):].split(".")[0] for k in KEYS if k.startswith(head)} - {"*"})
 
 
-def check_tree(path: Path, layer: Mapping[str, Any], origin: str = "config") -> dict[str, Any]:
+def check_tree(path: KeyPath, layer: Mapping[str, Any], origin: str = "config") -> dict[str, Any]:
     """Check every key and value of `layer`, the mapping found at `path` (() for a whole
     config file, ("select",) for its section); return it with values as stored.
 
@@ -252,10 +266,11 @@ def check_tree(path: Path, layer: Mapping[str, Any], origin: str = "config") -> 
             if value is None and declared.endswith("*"):
                 value = {}  # `judges: {gpt-4o: }`: an entry that changes nothing
             if not isinstance(value, Mapping):
-                raise ConfigError(f"{origin}: '{'.'.join(here)}' must be a mapping, got {value!r}")
+                raise ConfigError(f"{origin}: '{dotted(here)}' must be a mapping, "
+                                  f"got {shown(value)}")
             checked[key] = check_tree(here, value, origin)
         else:
-            raise ConfigError(f"{origin}: unknown config key '{'.'.join(here)}' "
+            raise ConfigError(f"{origin}: unknown config key '{dotted(here)}' "
                               f"(known here: {', '.join(known_under(path)) or 'none'})")
     return checked
 
@@ -275,8 +290,8 @@ def check_rules(config: Mapping[str, Any], origin: str = "config") -> None:
     for model, price in (config.get("prices") or {}).items():
         missing = [k for k in PRICE if k not in price]
         if missing:
-            raise ConfigError(f"{origin}: 'prices.{model}' must set both input and output "
-                              f"(USD per million tokens); '{missing[0]}' is missing")
+            raise ConfigError(f"{origin}: '{dotted(('prices', model))}' must set both input "
+                              f"and output (USD per million tokens); '{missing[0]}' is missing")
     check_quota_total((config.get("select") or {}).get("quotas") or {}, origin)
 
 

@@ -179,6 +179,21 @@ def test_the_values_a_hostile_run_tried_are_one_line_errors(tmp_path, text, mess
     assert "\n" not in str(info.value)
 
 
+def test_hostile_names_and_values_stay_on_one_short_line(tmp_path):
+    file = tmp_path / "config.yaml"
+    file.write_text('judges:\n  "a\\nb\\x1b[31m":\n    rpm: 0\n'
+                    f"select:\n  category: {'x' * 5000}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(file)
+    message = str(info.value)
+    assert "'judges.a\\nb\\x1b[31m.rpm' must be a number > 0 or null, got 0" in message
+    assert "\n" not in message and "\x1b" not in message
+    file.write_text(f"select:\n  top: {'9' * 5000}.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(file)
+    assert len(str(info.value)) < 300
+
+
 def test_flags_are_checked_like_files():
     with pytest.raises(ConfigError, match=r"^command line: 'ingest\.text_field' must be a "
                                           r"non-empty string or null, got ''$"):
