@@ -1,9 +1,11 @@
 """Layered configuration: `configs/default.yaml` < `--config FILE` < CLI flags.
 
-Every key a user may set exists in `default.yaml`; a key that does not is an error naming
-its dotted path. A few sections are open maps whose keys the user chooses (judge names,
-price tables, quotas); their entries are still checked one level down where a template
-exists.
+Every key a user may set exists in `default.yaml` and is declared in `miner/schema.py` with
+what it accepts. Each layer is checked against the schema as it loads (unknown keys, wrong
+types, values out of range: one line naming the layer, the dotted key, the value and what
+is allowed), then the rules joining two keys are checked on the merged config. A few
+sections are open maps whose keys the user chooses (judge names, price tables, quotas);
+each of their entries is checked against the declaration of one entry.
 """
 
 from __future__ import annotations
@@ -11,19 +13,35 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from miner import schema
 from miner.errors import ConfigError
 from miner.resources import resource_dir
 
 Config = dict[str, Any]
 
-# Dotted paths whose children are user-named entries rather than fixed keys.
-OPEN_MAPS = frozenset({"judges", "prices", "select.quotas", "select.categories"})
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built
+    """A safe YAML loader that refuses a key repeated in one mapping (YAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # noqa: D102
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` keys may be overridden: that is what merging is for
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, Hashable):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key '{key}'", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def default_config_path() -> Path:
@@ -32,13 +50,20 @@ def default_config_path() -> Path:
 
 
 def read_yaml(path: Path) -> Config:
-    """Read a YAML mapping, with one-line errors for unreadable or malformed files."""
+    """Read a YAML mapping, with one-line errors for unreadable, non-UTF-8 or malformed files
+    and for a key given twice in one mapping."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror or exc})") from None
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line} is not UTF-8 text (byte "
+                          f"0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -51,45 +76,14 @@ def read_yaml(path: Path) -> Config:
     return data
 
 
-def _merge(base: Config, layer: Mapping[str, Any], origin: str, prefix: str = "") -> None:
-    """Merge `layer` into `base` in place, rejecting keys that `base` does not define."""
+def _merge(base: Config, layer: Mapping[str, Any]) -> None:
+    """Merge a checked `layer` into `base` in place, mapping by mapping (a judge entry of a
+    file keeps the keys the file does not set)."""
     for key, value in layer.items():
-        path = f"{prefix}{key}"
-        if prefix.rstrip(".") in OPEN_MAPS:
-            if isinstance(base.get(key), dict) and isinstance(value, dict):
-                base[key] = {**base[key], **value}
-            else:
-                base[key] = copy.deepcopy(value)
-            continue
-        if key not in base:
-            known = ", ".join(sorted(base)) or "none"
-            raise ConfigError(f"{origin}: unknown config key '{path}' (known here: {known})")
-        current = base[key]
-        if isinstance(current, dict):
-            if not isinstance(value, dict):
-                raise ConfigError(f"{origin}: '{path}' must be a mapping, got {value!r}")
-            _merge(current, value, origin, f"{path}.")
+        if isinstance(base.get(key), dict) and isinstance(value, dict):
+            _merge(base[key], value)
         else:
-            base[key] = _check_type(path, current, value, origin)
-
-
-def _check_type(path: str, default: Any, value: Any, origin: str) -> Any:
-    """Accept `value` when it has the default's type (None defaults accept anything)."""
-    if default is None or value is None:
-        return value
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, (int, float)):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok and isinstance(default, int) and isinstance(value, float) and not value.is_integer():
-            ok = False
-    else:
-        ok = isinstance(value, type(default))
-    if not ok:
-        raise ConfigError(
-            f"{origin}: '{path}' must be {type(default).__name__}, got {value!r}"
-        )
-    return value
+            base[key] = copy.deepcopy(value)
 
 
 def set_dotted(layer: Config, dotted: str, value: Any) -> None:
@@ -108,14 +102,16 @@ def load_config(
 
     Overrides whose value is None are ignored (an unset CLI flag).
     """
-    config = read_yaml(default_config_path())
+    path = default_config_path()
+    config = schema.check_tree((), read_yaml(path), str(path))
     if config_file is not None:
-        _merge(config, read_yaml(Path(config_file)), str(config_file))
+        _merge(config, schema.check_tree((), read_yaml(Path(config_file)), str(config_file)))
     flags: Config = {}
     for dotted, value in (overrides or {}).items():
         if value is not None:
             set_dotted(flags, dotted, value)
-    _merge(config, flags, "command line")
+    _merge(config, schema.check_tree((), flags, "command line"))
+    schema.check_rules(config)
     return config
 
 

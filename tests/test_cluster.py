@@ -370,7 +370,7 @@ def test_cluster_command_reuses_the_fit_and_reports_bad_config_in_one_line(clust
     result = CliRunner().invoke(main, ["cluster", "--run", str(run.path), "--config", str(bad)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "error: config: 'cluster.outliers' must be one of keep, embeddings, got 'drop'"
+        f"error: {bad}: 'cluster.outliers' must be one of keep, embeddings, got 'drop'"
     ]
 
 

@@ -165,8 +165,8 @@ def test_table_keeps_hostile_labels_on_one_line():
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("outliers", "drop", "'cluster.outliers' must be one of keep, embeddings"),
     ("namer", {"kind": "gpt"}, "'cluster.namer.kind' must be one of keywords, llm"),
-    ("fit_sample", 10, "'cluster.fit_sample' must be at least 100"),
-    ("outlier_threshold", 2.0, "is a cosine in"),
+    ("fit_sample", 10, "'cluster.fit_sample' must be an integer >= 100"),
+    ("outlier_threshold", 2.0, r"'cluster.outlier_threshold' must be a number in \[-1, 1\]"),
     ("hdbscan", {"selection_method": "best"}, "selection_method"),
 ])
 def test_bad_cluster_config_is_named(key, value, message):

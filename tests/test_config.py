@@ -40,7 +40,8 @@ def test_unknown_section_is_an_error(tmp_path):
 def test_wrong_type_is_an_error(tmp_path):
     override = tmp_path / "bad.yaml"
     override.write_text("ingest:\n  min_chars: lots\n")
-    with pytest.raises(ConfigError, match="'ingest.min_chars' must be int"):
+    message = r"bad\.yaml: 'ingest\.min_chars' must be an integer >= 0, got 'lots'$"
+    with pytest.raises(ConfigError, match=message):
         load_config(override)
 
 

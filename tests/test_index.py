@@ -179,5 +179,5 @@ def test_exact_near_duplicate_search_marks_the_same_groups_as_faiss(tmp_path):
 
 def test_unknown_near_duplicate_search_is_one_clear_error(tmp_path):
     run, _, _ = near_dup_run(tmp_path)
-    with pytest.raises(ConfigError, match="index.near_dup_search must be one of auto, faiss"):
+    with pytest.raises(ConfigError, match="'index.near_dup_search' must be one of auto, faiss"):
         run_index(run, config_with(index={"near_dup_search": "gpu"}))

@@ -245,9 +245,9 @@ def test_everything_filtered_writes_nothing_and_keeps_earlier_artifacts(tmp_path
 
 
 @pytest.mark.parametrize("overrides,problem", [
-    ({"ingest.turns": "last"}, "ingest.turns must be one of first, joined, each"),
-    ({"ingest.on_error": "ignore"}, "ingest.on_error must be fail or skip"),
-    ({"ingest.min_chars": 500, "ingest.max_chars": 100}, "is above ingest.max_chars"),
+    ({"ingest.turns": "last"}, "'ingest.turns' must be one of first, joined, each"),
+    ({"ingest.on_error": "ignore"}, "'ingest.on_error' must be one of fail, skip"),
+    ({"ingest.min_chars": 500, "ingest.max_chars": 100}, "is above 'ingest.max_chars'"),
 ])
 def test_bad_settings(tmp_path, overrides, problem):
     path = write_jsonl(tmp_path / "log.jsonl", [{"prompt": PROMPT_A}])

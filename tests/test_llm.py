@@ -193,7 +193,7 @@ def test_bare_model_name_uses_openai_base_url(monkeypatch):
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"modle": "x"}, "unknown key 'modle'"),
+        ({"modle": "x"}, "unknown config key 'judges.j.modle'"),
         ({"concurrency": 0}, "judges.j.concurrency"),
         ({"rpm": -1}, "judges.j.rpm"),
         ({"base_url": 3}, "judges.j.base_url"),

@@ -7,25 +7,25 @@ from pathlib import Path
 import click
 
 from miner.artifacts import TOPICS
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import config_option, json_option, open_run, print_json, run_options
 
 
 @click.command("cluster")
-@click.option("--sample", "fit_sample", type=click.IntRange(min=100), default=None,
-              help="Fit BERTopic on at most this many distinct prompts, a seeded sample "
-                   "(default cluster.fit_sample, 100,000); every other prompt is assigned "
-                   "to a topic by its nearest fitted neighbours.")
-@click.option("--min-cluster-size", type=click.IntRange(min=2), default=None,
-              help="Smallest topic, in fitted prompts (default cluster.hdbscan.min_cluster_size, "
-                   "30). Lower it for small runs, raise it for fewer, broader topics.")
-@click.option("--outliers", type=click.Choice(["keep", "embeddings"]), default=None,
-              help="keep: prompts HDBSCAN leaves out stay in topic -1; embeddings (default): "
-                   "move them to the nearest topic when cosine >= cluster.outlier_threshold.")
-@click.option("--namer", type=click.Choice(["keywords", "llm"]), default=None,
-              help="keywords (default): labels from c-TF-IDF keywords, offline; llm: a judge "
-                   "from `judges:` names each topic (answers cached in judge.sqlite).")
-@click.option("--seed", type=int, default=None,
-              help="Seed for UMAP, the fit sample and the namer's examples (default 42).")
+@config_option("--sample", "fit_sample", key="cluster.fit_sample",
+               help="Fit BERTopic on at most this many distinct prompts, a seeded sample; "
+                    "every other prompt is assigned to a topic by its nearest fitted "
+                    "neighbours.")
+@config_option("--min-cluster-size", key="cluster.hdbscan.min_cluster_size",
+               help="Smallest topic, in fitted prompts. Lower it for small runs, raise it for "
+                    "fewer, broader topics.")
+@config_option("--outliers", key="cluster.outliers",
+               help="keep: prompts HDBSCAN leaves out stay in topic -1; embeddings: move them "
+                    "to the nearest topic when cosine >= cluster.outlier_threshold.")
+@config_option("--namer", key="cluster.namer.kind",
+               help="keywords: labels from c-TF-IDF keywords, offline; llm: a judge from "
+                    "`judges:` names each topic (answers cached in judge.sqlite).")
+@config_option("--seed", key="cluster.seed",
+               help="Seed for UMAP, the fit sample and the namer's examples.")
 @run_options
 @json_option
 def cluster(

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
-from miner.cli.options import json_option, print_json
+from miner.cli.options import click_type, json_option, print_json
+from miner.config import read_yaml
+
+# The demo's config layer (miner.demo.run.DEMO_CONFIG; not imported here: it loads the pipeline).
+DEMO_YAML = Path(__file__).resolve().parents[1] / "demo" / "demo.yaml"
 
 
 @click.command("demo")
@@ -18,8 +22,9 @@ from miner.cli.options import json_option, print_json
                    "prompts per topic to cluster).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the generated log (the same seed gives the same log).")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Benchmark size. Default: 20 (miner/demo/demo.yaml).")
+@click.option("--top", type=click_type("select.top"), default=None,
+              help=f"Benchmark size. [default: {read_yaml(DEMO_YAML)['select']['top']}, "
+                   "from miner/demo/demo.yaml]")
 @click.option("--force", is_flag=True, help="Redo every stage even when it is up to date.")
 @json_option
 def demo(run_dir: Path, prompts: int, seed: int, top: int | None, force: bool,

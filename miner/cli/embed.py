@@ -7,26 +7,25 @@ from pathlib import Path
 import click
 
 from miner.artifacts import EMBEDDINGS
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import config_option, json_option, open_run, print_json, run_options
 
 
 @click.command("embed")
-@click.option("--backend", type=click.Choice(["sentence-transformers", "openai"]), default=None,
-              help="A local sentence-transformers model (default) or an OpenAI-compatible "
-                   "embeddings API (endpoint and key from $OPENAI_BASE_URL / $OPENAI_API_KEY).")
-@click.option("--model", default=None, metavar="NAME|PATH",
-              help="sentence-transformers model name or local path (default all-MiniLM-L6-v2, "
-                   "bundled, offline); for --backend openai the API model, e.g. "
-                   "text-embedding-3-small.")
-@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]), default=None,
-              help="auto (default): fp16 on a GPU, bf16 on a CPU with native bf16, else fp32.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
-              help="Where the model runs; auto (default) uses the GPU when torch sees one.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None,
-              help="Texts per forward pass on CPU (default 64).")
-@click.option("--chunk-rows", type=click.IntRange(min=1), default=None,
-              help="Distinct texts per saved chunk (default 4096); a killed run resumes after "
-                   "its last finished chunk.")
+@config_option("--backend", key="embed.backend",
+               help="A local sentence-transformers model or an OpenAI-compatible embeddings "
+                    "API (endpoint and key from $OPENAI_BASE_URL / $OPENAI_API_KEY).")
+@config_option("--model", key="embed.model", metavar="NAME|PATH",
+               help="sentence-transformers model name or local path (all-MiniLM-L6-v2 is "
+                    "bundled, offline); for --backend openai the API model, e.g. "
+                    "text-embedding-3-small.")
+@config_option("--precision", key="embed.precision",
+               help="auto: fp16 on a GPU, bf16 on a CPU with native bf16, else fp32.")
+@config_option("--device", key="embed.device",
+               help="Where the model runs; auto uses the GPU when torch sees one.")
+@config_option("--batch-size", key="embed.batch_size", help="Texts per forward pass on CPU.")
+@config_option("--chunk-rows", key="embed.chunk_rows",
+               help="Distinct texts per saved chunk; a killed run resumes after its last "
+                    "finished chunk.")
 @run_options
 @json_option
 def embed(

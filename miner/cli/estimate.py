@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from miner.cli.options import json_option, open_run, print_json, run_folder_options
+from miner.cli.options import config_option, json_option, open_run, print_json, run_folder_options
 
 
 @click.command("estimate")
 @click.option("--judge", default=None, metavar="NAME",
               help="The judge to price (as for `miner score --judge`). Default: score.judge.")
-@click.option("--rubric", default=None, metavar="NAME|FILE",
-              help="Rubric (as for `miner score --rubric`). Default: score.rubric.")
+@config_option("--rubric", key="score.rubric", metavar="NAME|FILE",
+               help="Rubric (as for `miner score --rubric`).")
 @run_folder_options
 @json_option
 def estimate(judge: str | None, rubric: str | None, run_dir: Path, config_file: Path | None,

@@ -7,15 +7,23 @@ from pathlib import Path
 import click
 
 from miner.artifacts import INDEX
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import (
+    config_default,
+    config_option,
+    json_option,
+    open_run,
+    print_json,
+    run_options,
+)
 
 
 @click.command("index")
-@click.option("--kind", type=click.Choice(["auto", "flat", "ivf", "hnsw"]), default=None,
-              help="auto (default): exact search up to index.exact_max vectors (100,000), IVF "
-                   "above; or force flat (exact), ivf or hnsw.")
-@click.option("--threshold", type=click.FloatRange(min=0, max=1, min_open=True), default=None,
-              help="Cosine at or above which two prompts are near-duplicates (default 0.95).")
+@config_option("--kind", key="index.kind",
+               help=f"auto: exact search up to index.exact_max vectors "
+                    f"({config_default('index.exact_max')}), IVF above; or force flat (exact), "
+                    "ivf or hnsw.")
+@config_option("--threshold", key="index.near_dup_threshold",
+               help="Cosine at or above which two prompts are near-duplicates.")
 @run_options
 @json_option
 def index(

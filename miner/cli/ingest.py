@@ -7,32 +7,41 @@ from pathlib import Path
 import click
 
 from miner.artifacts import FUNNEL, PROMPTS
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import (
+    config_default,
+    config_option,
+    json_option,
+    open_run,
+    print_json,
+    run_options,
+)
 
 
 @click.command("ingest")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option("--turns", type=click.Choice(["first", "joined", "each"]), default=None,
-              help="Which user turns become prompts: the first (default), all joined into one "
-                   "(as BenchBuilder), or each as its own prompt.")
-@click.option("--text-field", default=None, metavar="NAME",
-              help="Read this field of each record as the prompt (for schemas not recognised).")
+@config_option("--turns", key="ingest.turns",
+               help="Which user turns become prompts: the first, all joined into one (as "
+                    "BenchBuilder), or each as its own prompt.")
+@config_option("--text-field", key="ingest.text_field", metavar="NAME",
+               help="Read this field of each record as the prompt (for schemas not "
+                    "recognised).")
 @click.option("--language", "languages", multiple=True, metavar="CODE",
               help="Keep prompts in this ISO 639-1 language (repeat for more; 'all' keeps "
-                   "every language). Config default: en.")
-@click.option("--min-chars", type=int, default=None,
-              help="Drop prompts shorter than this many characters. Config default: 33.")
-@click.option("--max-chars", type=int, default=None,
-              help="Cut prompts longer than this many characters. Config default: 10000.")
+                   f"every language). [default: {config_default('ingest.languages')}; "
+                   "config ingest.languages]")
+@config_option("--min-chars", key="ingest.min_chars",
+               help="Drop prompts shorter than this many characters.")
+@config_option("--max-chars", key="ingest.max_chars",
+               help="Cut prompts longer than this many characters.")
 @click.option("--keep-flagged", is_flag=True, default=None,
               help="Keep rows that a moderation field flags (dropped by default).")
 @click.option("--keep-redacted", is_flag=True, default=None,
               help="Keep rows marked redacted (dropped by default).")
 @click.option("--no-dedup", is_flag=True, default=None,
               help="Do not mark exact duplicates with dup_of.")
-@click.option("--on-error", type=click.Choice(["fail", "skip"]), default=None,
-              help="What a malformed line or row does: stop with its location (default), or "
-                   "skip it and count it.")
+@config_option("--on-error", key="ingest.on_error",
+               help="What a malformed line or row does: stop with its location (fail), or "
+                    "skip it and count it.")
 @run_options
 @json_option
 def ingest(

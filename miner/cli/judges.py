@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from miner.cli.options import DEFAULT_RUN, json_option, open_run, print_json
+from miner.cli.options import DEFAULT_RUN, config_option, json_option, open_run, print_json
 
 
 @click.group("judges")
@@ -44,8 +44,8 @@ def list_command(config_file: Path | None, as_json: bool) -> None:
 @judges.command("compare")
 @click.argument("a")
 @click.argument("b")
-@click.option("--rubric", default=None, metavar="NAME|FILE",
-              help="Rubric both judges scored with. Default: score.rubric.")
+@config_option("--rubric", key="score.rubric", metavar="NAME|FILE",
+               help="Rubric both judges scored with.")
 @click.option("--run", "run_dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_RUN, show_default=True, help="Run folder holding judge.sqlite.")
 @_config_option

@@ -10,7 +10,9 @@ from typing import Any
 
 import click
 
-from miner.config import Config, load_config
+from miner import schema
+from miner.config import Config, default_config_path, load_config, read_yaml
+from miner.constraints import Interval, Options
 from miner.run import Run
 
 DEFAULT_RUN = Path("outputs") / "run"
@@ -85,3 +87,45 @@ def exclude_near_option(func: Callable) -> Callable:
 def exclude_near_files(files: tuple[str, ...]) -> list[str] | None:
     """The `select.exclude_near` override for `--exclude-near` (None when not given)."""
     return [str(Path(f).resolve()) for f in files] or None
+
+
+def click_type(key: str) -> click.ParamType | None:
+    """The click type of config key `key`: its choices or its range from the schema (None:
+    a plain string)."""
+    alternatives = [a for a in schema.KEYS[key] if a is not None]
+    only = alternatives[0] if len(alternatives) == 1 else None
+    if isinstance(only, Options):
+        return click.Choice(only.values)
+    if isinstance(only, Interval) and only.low is None and only.high is None:
+        return click.INT if only.kind is int else click.FLOAT
+    if isinstance(only, Interval):
+        kind = click.IntRange if only.kind is int else click.FloatRange
+        return kind(only.low, only.high, min_open=only.closed in ("right", "neither"),
+                    max_open=only.closed in ("left", "neither"))
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _defaults() -> Config:
+    return read_yaml(default_config_path())
+
+
+def config_default(key: str) -> str:
+    """The default of config key `key` in default.yaml, written as YAML writes it."""
+    value: Any = _defaults()
+    for part in key.split("."):
+        value = value[part]
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "[]"
+    return str(value)
+
+
+def config_option(*param_decls: str, key: str, help: str, **kwargs: Any) -> Callable:
+    """A flag that sets config key `key`. Its choices or range come from the schema and the
+    default it quotes in --help from default.yaml; left unset, it changes nothing."""
+    return click.option(
+        *param_decls, type=click_type(key), default=None,
+        help=f"{help} [default: {config_default(key)}; config {key}]", **kwargs,
+    )

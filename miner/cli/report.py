@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from miner.artifacts import REPORT_PAGE
-from miner.cli.options import open_run, print_json, run_options
+from miner.cli.options import config_option, open_run, print_json, run_options
 
 
 @click.command()
@@ -17,17 +17,15 @@ from miner.cli.options import open_run, print_json, run_options
     is_flag=True,
     help="Leave every prompt's text out of the report (ids, topics and numbers only).",
 )
-@click.option(
+@config_option(
     "--map-points",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Most prompts drawn on the 2-D map (a seeded sample above). [config: report.map_points]",
+    key="report.map_points",
+    help="Most prompts drawn on the 2-D map (a seeded sample above).",
 )
-@click.option(
+@config_option(
     "--table-rows",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Most prompts in the searchable table. [config: report.table_rows]",
+    key="report.table_rows",
+    help="Most prompts in the searchable table.",
 )
 @click.option(
     "--screenshot",

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from miner.cli.options import (
+    config_option,
     exclude_near_files,
     exclude_near_option,
     json_option,
@@ -18,12 +19,11 @@ from miner.cli.options import (
 
 @click.command("run")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Benchmark size (select.top). Default: 500.")
-@click.option("--judge", default=None, metavar="NAME",
-              help="Judge for the score stage (score.judge): heuristic, a name under judges:, "
-                   "or a model at $OPENAI_BASE_URL. Default: auto (offline heuristic unless "
-                   "an endpoint is in the environment).")
+@config_option("--top", key="select.top", help="Benchmark size.")
+@config_option("--judge", key="score.judge", metavar="NAME",
+               help="Judge for the score stage: heuristic, a name under judges:, a model at "
+                    "$OPENAI_BASE_URL, or auto (offline heuristic unless an endpoint is in "
+                    "the environment).")
 @exclude_near_option
 @run_options
 @json_option

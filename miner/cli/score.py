@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import config_option, json_option, open_run, print_json, run_options
 
 
 def describe_summary(summary: dict[str, Any]) -> list[str]:
@@ -43,19 +43,18 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
 
 
 @click.command("score")
-@click.option("--judge", default=None, metavar="NAME",
-              help="Judge: a name under `judges:` in config, any model name (served at "
-                   "$OPENAI_BASE_URL, key $OPENAI_API_KEY), `heuristic` (offline) or `auto`. "
-                   "Default: score.judge (auto: heuristic unless an endpoint is in the "
-                   "environment).")
-@click.option("--rubric", default=None, metavar="NAME|FILE",
-              help="Rubric: benchbuilder-v1 (default), difficulty-1to10, or the path of your "
-                   "own rubric YAML file.")
-@click.option("--then", "then", default=None, metavar="STRONG",
-              help="Cascade: re-score with this judge the prompts the first judge scored at "
-                   "--min-score or above.")
-@click.option("--min-score", type=float, default=None, metavar="K",
-              help="Cascade threshold for --then.")
+@config_option("--judge", key="score.judge", metavar="NAME",
+               help="Judge: a name under `judges:` in config, any model name (served at "
+                    "$OPENAI_BASE_URL, key $OPENAI_API_KEY), `heuristic` (offline) or `auto` "
+                    "(heuristic unless an endpoint is in the environment).")
+@config_option("--rubric", key="score.rubric", metavar="NAME|FILE",
+               help="Rubric: benchbuilder-v1, difficulty-1to10, or the path of your own rubric "
+                    "YAML file.")
+@config_option("--then", "then", key="score.then", metavar="STRONG",
+               help="Cascade: re-score with this judge the prompts the first judge scored at "
+                    "--min-score or above.")
+@config_option("--min-score", key="score.min_score", metavar="K",
+               help="Cascade threshold for --then.")
 @click.option("--export-batch", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE",
               help="Write the requests not yet answered as OpenAI Batch API JSONL (custom_id = "

@@ -8,6 +8,7 @@ import click
 
 from miner.artifacts import QUESTIONS
 from miner.cli.options import (
+    config_option,
     exclude_near_files,
     exclude_near_option,
     json_option,
@@ -16,8 +17,6 @@ from miner.cli.options import (
     run_options,
 )
 from miner.errors import ConfigError
-
-FORMAT_CHOICES = ["v0.1", "v2", "fastchat", "mt-bench"]
 
 
 def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
@@ -37,32 +36,31 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
 
 
 @click.command("select")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Benchmark size to reach. Default: 500 (Arena-Hard-Auto's size).")
-@click.option("--min-score", type=float, default=None,
-              help="Keep prompts scoring at least this. Default: 6 (of 7, BenchBuilder).")
-@click.option("--min-topic-mean", type=float, default=None,
-              help="Keep prompts only from topics whose mean score is at least this. Default: 3.")
-@click.option("--per-topic", type=click.IntRange(min=0), default=None,
-              help="At most this many prompts per topic (0: no cap). Default: 2.")
-@click.option("--fill", type=click.Choice(["rounds", "topics"]), default=None,
-              help="rounds: every topic gives one prompt before any gives two (default); "
-                   "topics: best-mean topics first, --per-topic each (Arena-Hard v0.1).")
-@click.option("--max-similarity", type=click.FloatRange(-1, 1), default=None,
-              help="No two selected prompts at or above this cosine. Default: 0.85.")
+@config_option("--top", key="select.top",
+               help="Benchmark size to reach (Arena-Hard-Auto's: 500).")
+@config_option("--min-score", key="select.min_score",
+               help="Keep prompts scoring at least this (BenchBuilder: 6 of 7).")
+@config_option("--min-topic-mean", key="select.min_topic_mean",
+               help="Keep prompts only from topics whose mean score is at least this.")
+@config_option("--per-topic", key="select.per_topic",
+               help="At most this many prompts per topic (0: no cap).")
+@config_option("--fill", key="select.fill",
+               help="rounds: every topic gives one prompt before any gives two; topics: "
+                    "best-mean topics first, --per-topic each (Arena-Hard v0.1).")
+@config_option("--max-similarity", key="select.max_similarity",
+               help="No two selected prompts at or above this cosine.")
 @click.option("--no-diversity", is_flag=True, default=False,
               help="Turn the --max-similarity rule off.")
 @exclude_near_option
-@click.option("--exclude-threshold", type=click.FloatRange(-1, 1), default=None,
-              help="Cosine at or above which a prompt counts as near an excluded question. "
-                   "Default: 0.9.")
+@config_option("--exclude-threshold", key="select.exclude_threshold",
+               help="Cosine at or above which a prompt counts as near an excluded question.")
 @click.option("--quota", "quotas", multiple=True, metavar="NAME=SHARE",
               help="Reserve a share of --top for a category, e.g. --quota coding=0.35 "
                    "(repeat for more; words per name in select.categories).")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
-              help="question.jsonl form: v0.1 (Arena-Hard-Auto, default), v2 (Arena-Hard "
-                   "v2.0), fastchat (question_id/turns[{content}]), mt-bench (turns[str]).")
-@click.option("--seed", type=int, default=None, help="Seed of the tie-breaking draw. Default: 0.")
+@config_option("--format", "fmt", key="select.format",
+               help="question.jsonl form: v0.1 (Arena-Hard-Auto), v2 (Arena-Hard v2.0), "
+                    "fastchat (question_id/turns[{content}]), mt-bench (turns[str]).")
+@config_option("--seed", key="select.seed", help="Seed of the tie-breaking draw.")
 @run_options
 @json_option
 def select(

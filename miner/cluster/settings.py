@@ -6,12 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from miner.errors import ConfigError
-
-OUTLIER_STRATEGIES = ("keep", "embeddings")
-NAMERS = ("keywords", "llm")
-SELECTION_METHODS = ("eom", "leaf")
-ASSIGNERS = ("neighbours", "transform")
+from miner import schema
 
 
 @dataclass(frozen=True)
@@ -43,11 +38,13 @@ class ClusterSettings:
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> ClusterSettings:
-        """Build from the `cluster:` section, with one-line errors naming the bad key."""
+        """Build from the `cluster:` section, checked against the schema (one-line errors
+        naming the bad key, for a section built by hand too)."""
+        section = schema.check_tree(("cluster",), section)
         umap = section["umap"]
         hdbscan = section["hdbscan"]
         namer = section["namer"]
-        settings = cls(
+        return cls(
             seed=int(section["seed"]),
             fit_sample=int(section["fit_sample"]),
             umap_n_neighbors=int(umap["n_neighbors"]),
@@ -71,39 +68,3 @@ class ClusterSettings:
             namer_random=int(namer["random"]),
             namer_max_chars=int(namer["max_chars"]),
         )
-        settings.check()
-        return settings
-
-    def check(self) -> None:
-        """Reject values no run could use."""
-        _choice("cluster.outliers", self.outliers, OUTLIER_STRATEGIES)
-        _choice("cluster.namer.kind", self.namer, NAMERS)
-        _choice("cluster.assign", self.assign, ASSIGNERS)
-        _choice("cluster.hdbscan.selection_method", self.selection_method, SELECTION_METHODS)
-        for key, value, low in (
-            ("cluster.fit_sample", self.fit_sample, 100),
-            ("cluster.umap.n_neighbors", self.umap_n_neighbors, 2),
-            ("cluster.umap.n_components", self.umap_n_components, 2),
-            ("cluster.hdbscan.min_cluster_size", self.min_cluster_size, 2),
-            ("cluster.ngram_max", self.ngram_max, 1),
-            ("cluster.top_n_words", self.top_n_words, 1),
-            ("cluster.assign_k", self.assign_k, 1),
-            ("cluster.label_words", self.label_words, 1),
-            ("cluster.representatives", self.representatives, 1),
-        ):
-            if value < low:
-                raise ConfigError(f"config: '{key}' must be at least {low}, got {value}")
-        if self.categories is not None and self.categories < 1:
-            raise ConfigError(
-                f"config: 'cluster.categories' must be null or >= 1, got {self.categories}"
-            )
-        if not -1.0 <= self.outlier_threshold <= 1.0:
-            raise ConfigError(
-                "config: 'cluster.outlier_threshold' is a cosine in [-1, 1], "
-                f"got {self.outlier_threshold}"
-            )
-
-
-def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(f"config: '{key}' must be one of {', '.join(allowed)}, got {value!r}")

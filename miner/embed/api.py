@@ -34,12 +34,8 @@ class APIEmbedder(Embedder):
         self.model_id = str(section["model"])
         self.max_chars = int(section["max_chars"])
         self.batch_size = int(section["api_batch_size"])
-        if self.batch_size < 1:
-            raise ConfigError(f"embed.api_batch_size must be at least 1; got {self.batch_size}")
         self.dimensions = section.get("dimensions")
         concurrency = int(section["api_concurrency"])
-        if concurrency < 1:
-            raise ConfigError(f"embed.api_concurrency must be at least 1; got {concurrency}")
         base_url = os.environ.get(section["base_url_env"]) or None
         if not os.environ.get(section["api_key_env"]) and base_url is None:
             raise ConfigError(

@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from miner.errors import ConfigError
-
 
 class Embedder(ABC):
     """Turns texts into float32, L2-normalised vectors (one row per text, in order).
@@ -66,11 +64,3 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     np.maximum(norms, np.float32(1e-12), out=norms)
     return vectors / norms
-
-
-def check_choice(section: dict, key: str, choices: tuple[str, ...]) -> str:
-    """`section[key]`, which must be one of `choices` (a ConfigError names the key otherwise)."""
-    value = section.get(key)
-    if value not in choices:
-        raise ConfigError(f"embed.{key} must be one of {', '.join(choices)}; got {value!r}")
-    return value

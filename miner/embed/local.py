@@ -17,14 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from miner.embed.base import Embedder, check_choice
+from miner.embed.base import Embedder
 from miner.errors import ConfigError, MinerError
 
 # Names that mean the bundled all-MiniLM-L6-v2 weights.
 BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-DEVICES = ("auto", "cpu", "cuda")
 
 
 @lru_cache(maxsize=1)
@@ -81,13 +79,9 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, section: dict[str, Any]) -> None:
         name = str(section["model"])
         self.model_id = BUNDLED_ID if name in BUNDLED_NAMES else name
-        self.device = resolve_device(check_choice(section, "device", DEVICES))
-        self.precision = resolve_precision(
-            check_choice(section, "precision", PRECISIONS), self.device, cpu_supports_bf16()
-        )
+        self.device = resolve_device(section["device"])
+        self.precision = resolve_precision(section["precision"], self.device, cpu_supports_bf16())
         self.batch_size = int(section["gpu_batch_size" if self.device == "cuda" else "batch_size"])
-        if self.batch_size < 1:
-            raise ConfigError(f"embed batch size must be at least 1; got {self.batch_size}")
         self.max_chars = int(section["max_chars"])
         self.path = resolve_model_path(name)
         self._model: Any = None

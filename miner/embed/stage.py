@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from miner import schema
 from miner.artifacts import (
     EMBED_CACHE,
     EMBEDDINGS,
@@ -22,7 +23,7 @@ from miner.artifacts import (
 from miner.console import info
 from miner.embed.base import Embedder
 from miner.embed.cache import VectorCache, text_hashes
-from miner.errors import ConfigError, InputError, MinerError, MissingArtifactError
+from miner.errors import InputError, MinerError, MissingArtifactError
 from miner.executor import LOCAL, Executor
 from miner.run import Run, StageOutcome, write_json
 
@@ -38,7 +39,7 @@ def make_embedder(embed_config: dict[str, Any]) -> Embedder:
         from miner.embed.api import APIEmbedder
 
         return APIEmbedder(embed_config)
-    raise ConfigError(f"embed.backend must be sentence-transformers or openai; got {backend!r}")
+    raise schema.invalid(("embed", "backend"), backend)
 
 
 def run_embed(
@@ -53,8 +54,6 @@ def run_embed(
     """
     section = config["embed"]
     chunk_rows = int(section["chunk_rows"])
-    if chunk_rows < 1:
-        raise ConfigError(f"embed.chunk_rows must be at least 1; got {chunk_rows}")
     texts = read_texts(run)
     hashes = text_hashes(texts)
     inputs = {"prompt_texts": texts_digest(hashes)}

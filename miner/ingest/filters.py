@@ -10,24 +10,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from miner.errors import ConfigError
 from miner.ingest.languages import detect_language, language_code
 from miner.ingest.prompts import Prompt, ReadCounts
 from miner.ingest.text import clean, text_hash
-
-
-def check_filter_config(section: dict) -> None:
-    """Reject filter settings that make no sense (negative or crossed lengths)."""
-    if section["min_chars"] < 0 or section["max_chars"] < 1:
-        raise ConfigError("ingest.min_chars must be >= 0 and ingest.max_chars >= 1")
-    if section["min_chars"] > section["max_chars"]:
-        raise ConfigError(
-            f"ingest.min_chars ({section['min_chars']}) is above ingest.max_chars "
-            f"({section['max_chars']}): nothing could be kept"
-        )
-    languages = section["languages"]
-    if not isinstance(languages, list) or not all(isinstance(code, str) for code in languages):
-        raise ConfigError(f"ingest.languages must be a list of ISO 639-1 codes, got {languages!r}")
 
 
 def prompt_id(source_key: str, row: int, turn: int) -> str:

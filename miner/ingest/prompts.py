@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from miner.console import info, progress
-from miner.errors import ConfigError, InputError
+from miner.errors import InputError
 from miner.ingest.readers import read_rows
 from miner.ingest.schemas import Conversation, RecordError, recognise
 from miner.ingest.sources import Source
-from miner.ingest.turns import TURN_POLICIES, select_turns
+from miner.ingest.turns import select_turns
 
-ON_ERROR = ("fail", "skip")
 _PROGRESS_EVERY = 2048
 
 
@@ -43,18 +42,6 @@ class ReadCounts:
     prompts: int = 0
     first_skip: str | None = None
     formats: dict[str, int] = field(default_factory=dict)
-
-
-def check_read_config(section: dict) -> None:
-    """Reject values of the `ingest` section that the readers cannot honour."""
-    if section["turns"] not in TURN_POLICIES:
-        raise ConfigError(
-            f"ingest.turns must be one of {', '.join(TURN_POLICIES)}, got {section['turns']!r}"
-        )
-    if section["on_error"] not in ON_ERROR:
-        raise ConfigError(f"ingest.on_error must be fail or skip, got {section['on_error']!r}")
-    if section["max_record_bytes"] < 1024:
-        raise ConfigError("ingest.max_record_bytes must be at least 1024")
 
 
 def iter_prompts(sources: list[Source], section: dict, counts: ReadCounts) -> Iterator[Prompt]:
@@ -109,6 +96,5 @@ def read_prompt_texts(sources: list[str | Path], config: dict) -> list[str]:
     from miner.ingest.text import clean
 
     section = config["ingest"]
-    check_read_config(section)
     resolved = resolve_sources([str(source) for source in sources])
     return [clean(prompt.text) for prompt in iter_prompts(resolved, section, ReadCounts())]

@@ -9,8 +9,8 @@ from typing import Any
 from miner.artifacts import FUNNEL, PROMPTS, read_json
 from miner.console import info
 from miner.errors import InputError
-from miner.ingest.filters import PromptFilter, check_filter_config
-from miner.ingest.prompts import ReadCounts, check_read_config, iter_prompts
+from miner.ingest.filters import PromptFilter
+from miner.ingest.prompts import ReadCounts, iter_prompts
 from miner.ingest.sources import Source, resolve_sources
 from miner.run import Run, StageOutcome, file_digest
 
@@ -81,8 +81,6 @@ def run_ingest(
     nothing is written then.
     """
     section = config["ingest"]
-    check_read_config(section)
-    check_filter_config(section)
     resolved = _unique_sources(resolve_sources([str(source) for source in sources]))
     digests = source_digests(resolved)
 

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-TURN_POLICIES = ("first", "joined", "each")
+from miner import schema
+
+TURN_POLICIES = schema.choices("ingest.turns")
 JOINED_TURN = 0
 JOIN_SEPARATOR = "\n\n"
 

@@ -18,7 +18,6 @@ from typing import Any
 from miner.artifacts import JUDGE_CACHE, PROMPTS, SCORE_SUMMARY, SCORES, prompt_roots, read_frame
 from miner.config import Config
 from miner.console import info
-from miner.errors import ConfigError
 from miner.judge.backends import BatchJudge
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict, judge_items
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
@@ -49,10 +48,6 @@ def price_of(config: Mapping[str, Any], model: str) -> dict[str, float] | None:
     entry = (config.get("prices") or {}).get(model)
     if entry is None:
         return None
-    if (not isinstance(entry, Mapping) or set(entry) != {"input", "output"}
-            or not all(isinstance(v, (int, float)) and v >= 0 for v in entry.values())):
-        raise ConfigError(f"prices.{model}: must be {{input: USD per 1M tokens, output: USD per "
-                          f"1M tokens}}, got {entry!r}")
     return {"input": float(entry["input"]), "output": float(entry["output"])}
 
 
@@ -80,13 +75,7 @@ def _pass_summary(config: Mapping[str, Any], judge: Judge, stats: PassStats) -> 
 
 
 def _score_section(config: Mapping[str, Any]) -> dict[str, Any]:
-    score = dict(config.get("score") or {})
-    then, min_score = score.get("then"), score.get("min_score")
-    if (then is None) != (min_score is None):
-        raise ConfigError("score: a cascade needs both --then JUDGE and --min-score K")
-    if not isinstance(score.get("max_prompt_chars"), int) or score["max_prompt_chars"] < 1:
-        raise ConfigError("score.max_prompt_chars: must be a positive integer")
-    return score
+    return dict(config.get("score") or {})
 
 
 def resolve_judges(config: Config) -> list[Judge]:

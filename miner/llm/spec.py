@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from miner.errors import ConfigError
+from miner import schema
 
 OPENAI_URL = "https://api.openai.com/v1"
 BASE_URL_ENV = "OPENAI_BASE_URL"
@@ -82,43 +82,18 @@ def _defaults(config: Mapping[str, Any]) -> dict[str, Any]:
 def resolve_endpoint(config: Mapping[str, Any], name: str) -> LLMSpec:
     """Build the `LLMSpec` for judge `name` from `config["judges"]` and the environment.
 
-    Unknown keys in a judge entry, a missing model, or bad limits raise `ConfigError`
-    naming `judges.<name>.<key>`.
+    The entry is checked against the schema (`judges.*`): unknown keys and bad values raise
+    `ConfigError` naming `judges.<name>.<key>`.
     """
     defaults = _defaults(config)
-    entry = (config.get("judges") or {}).get(name)
-    if entry is None:
-        entry = {}
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"judges.{name}: must be a mapping of settings, got {entry!r}")
-    unknown = sorted(set(entry) - set(defaults))
-    if unknown:
-        known = ", ".join(sorted(defaults))
-        raise ConfigError(f"judges.{name}: unknown key '{unknown[0]}' (known: {known})")
+    entry = schema.check_tree(("judges",), {name: (config.get("judges") or {}).get(name)})[name]
     merged = {**defaults, **entry}
     model = merged["model"] or name
     base = merged["base_url"]
     if base is None:
         base_urls: tuple[str, ...] = (os.environ.get(BASE_URL_ENV) or OPENAI_URL,)
-    elif isinstance(base, str):
-        base_urls = (base,)
-    elif isinstance(base, list) and base and all(isinstance(u, str) and u for u in base):
-        base_urls = tuple(base)
     else:
-        raise ConfigError(f"judges.{name}.base_url: must be a URL or a list of URLs, got {base!r}")
-    for key in ("concurrency", "max_tokens"):
-        if not isinstance(merged[key], int) or merged[key] < 1:
-            raise ConfigError(
-                f"judges.{name}.{key}: must be a positive integer, got {merged[key]!r}"
-            )
-    for key in ("rpm", "tpm"):
-        value = merged[key]
-        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
-            raise ConfigError(
-                f"judges.{name}.{key}: must be a positive number or null, got {value!r}"
-            )
-    if not isinstance(merged["max_retries"], int) or merged["max_retries"] < 0:
-        raise ConfigError(f"judges.{name}.max_retries: must be an integer >= 0")
+        base_urls = (base,) if isinstance(base, str) else tuple(base)
     return LLMSpec(
         name=name,
         model=str(model),
