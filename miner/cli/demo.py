@@ -38,8 +38,8 @@ def demo(run_dir: Path, prompts: int, seed: int, top: int | None, force: bool,
     benchmark and writes the HTML report. No network, no API key. Ends by printing where
     question.jsonl and the report are.
     """
+    from miner.cli.summaries import summary_lines
     from miner.demo import run_demo
-    from miner.pipeline import summary_lines
 
     summary = run_demo(run_dir, prompts=prompts, seed=seed, overrides={"select.top": top},
                        force=force)

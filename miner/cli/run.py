@@ -38,7 +38,8 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
     --force redoes every stage. Ends with a summary: funnel, topics, judge and cost, and
     where question.jsonl and the report are.
     """
-    from miner.pipeline import pipeline_summary, run_pipeline, summary_lines
+    from miner.cli.summaries import summary_lines
+    from miner.pipeline import pipeline_summary, run_pipeline
 
     overrides = {"select.top": top, "score.judge": judge,
                  "select.exclude_near": exclude_near_files(exclude_near)}

@@ -110,7 +110,7 @@ def select(
 
 def print_summary(summary: dict, questions: Path) -> None:
     """The selection in a few lines: counts, shortfall, contamination, where the file is."""
-    from miner.select.stage import shortfall_lines
+    from miner.cli.summaries import shortfall_lines
 
     counts = summary["counts"]
     click.echo(f"selected {summary['questions']} of --top {summary['top']} from "

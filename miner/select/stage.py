@@ -26,7 +26,7 @@ from miner.errors import InputError
 from miner.run import Run, StageOutcome, file_digest, write_json
 from miner.select.candidates import load_candidates
 from miner.select.contamination import load_exclusion_set, nearest_excluded
-from miner.select.explain import describe_relaxation, reasons_short, relaxations
+from miner.select.explain import reasons_short, relaxations
 from miner.select.formats import question_uid, write_questions
 from miner.select.params import params_from_config
 from miner.select.sampling import FILTER_REASONS, Selection, select_benchmark, summary_counts
@@ -153,15 +153,3 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
 def read_summary(run: Run) -> dict[str, Any]:
     """The last selection's summary (benchmark/selection.json)."""
     return read_json(run, SELECTION_SUMMARY)
-
-
-def shortfall_lines(summary: dict[str, Any]) -> list[str]:
-    """Human lines: why --top was not reached and what relaxing would give."""
-    if summary.get("reached_top", True):
-        return []
-    lines = [f"selected {summary['questions']} of --top {summary['top']}:"]
-    lines += [f"  - {line}" for line in summary["shortfall"]]
-    if summary["relaxations"]:
-        lines.append("  relaxing would give:")
-        lines += [f"    {describe_relaxation(r)}" for r in summary["relaxations"]]
-    return lines
