@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from miner.artifacts import TOPICS
-from miner.cli.options import config_option, json_option, open_run, print_json, run_options
+from miner.cli.options import config_option, json_option, open_run, print_outcome, run_options
 
 
 @click.command("cluster")
@@ -52,10 +52,8 @@ def cluster(
     run, config = open_run(run_dir, config_file, overrides)
     outcome = run_cluster(run, config, force=force)
     counts = outcome.counts
-    if as_json:
-        print_json(outcome.as_json())
-        return
-    click.echo(
+    print_outcome(
+        outcome, as_json,
         f"{run.file(TOPICS)}: {counts.get('prompts', 0):,} prompts in "
         f"{counts.get('topics', 0)} topics and {counts.get('categories', 0)} categories "
         f"(fitted on {counts.get('fitted', 0):,}); {counts.get('outliers', 0):,} outliers"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from miner.artifacts import EMBEDDINGS
-from miner.cli.options import config_option, json_option, open_run, print_json, run_options
+from miner.cli.options import config_option, json_option, open_run, print_outcome, run_options
 
 
 @click.command("embed")
@@ -52,10 +52,8 @@ def embed(
     run, config = open_run(run_dir, config_file, overrides)
     outcome = run_embed(run, config, force=force)
     counts = outcome.counts
-    if as_json:
-        print_json(outcome.as_json())
-        return
-    click.echo(
+    print_outcome(
+        outcome, as_json,
         f"{run.file(EMBEDDINGS)}: {counts.get('n', 0):,} x {counts.get('dim')} "
         f"({counts.get('model')}, {counts.get('precision')} on {counts.get('device')}; "
         f"{counts.get('embedded', 0):,} embedded, {counts.get('cached', 0):,} from cache)"

@@ -12,7 +12,7 @@ from miner.cli.options import (
     config_option,
     json_option,
     open_run,
-    print_json,
+    print_outcome,
     run_options,
 )
 
@@ -42,10 +42,8 @@ def index(
     run, config = open_run(run_dir, config_file, overrides)
     outcome = run_index(run, config, force=force)
     counts = outcome.counts
-    if as_json:
-        print_json(outcome.as_json())
-        return
-    click.echo(
+    print_outcome(
+        outcome, as_json,
         f"{run.file(INDEX)}: {counts.get('vectors', 0):,} prompts, {counts.get('kind')} "
         f"index; {counts.get('near_dup_marked', 0):,} near-duplicates marked in "
         f"{counts.get('near_dup_groups', 0):,} groups"

@@ -42,6 +42,14 @@ def run_folder_options(func: Callable) -> Callable:
     return wrapper
 
 
+def print_outcome(outcome: Any, as_json: bool, line: str) -> None:
+    """What a stage command prints: its outcome as JSON with `--json`, else `line`."""
+    if as_json:
+        print_json(outcome.as_json())
+    else:
+        click.echo(line)
+
+
 def json_option(func: Callable) -> Callable:
     """`--json`: print machine-readable JSON instead of a table."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(

@@ -1,12 +1,13 @@
 """Run many chat requests against an OpenAI-compatible endpoint: async, limited, cached.
 
-`complete_many(spec, requests, cache)` is the one entry point (`acomplete_many` inside an
-event loop). It answers cached keys from the cache, sends the rest through the `openai`
-async client with `spec.concurrency` workers, round-robin over `spec.base_urls`, within the
-spec's requests/tokens-per-minute limits, retrying 429, 5xx, timeouts and connection errors
-with exponential backoff (or the server's `Retry-After`), and stores every completed answer
-in the cache the moment it arrives. Results come back in request order. An endpoint that
-fails every request (down, wrong model) stops the batch early with one clear error.
+`complete_many(spec, requests, cache)` is the one entry point for chat calls. It answers
+cached keys from the cache, sends the rest through the `openai` async client with
+`spec.concurrency` workers, round-robin over `spec.base_urls`, within the spec's
+requests/tokens-per-minute limits, retrying 429, 5xx, timeouts and connection errors with
+exponential backoff (or the server's `Retry-After`), and stores every completed answer in the
+cache the moment it arrives. Results come back in request order. An endpoint that fails every
+request (down, wrong model) stops the batch early with one clear error. `apost_many` is the
+same transport for other endpoints (embeddings).
 
 Token counts for rate limits are estimated as characters / 4 (tiktoken would download its
 BPE files); reported usage from the server is what gets stored.
@@ -257,17 +258,9 @@ def _from_cache(answer: CachedAnswer) -> ChatResult:
     )
 
 
-async def acomplete_many(
-    spec: LLMSpec,
-    requests: Sequence[ChatRequest],
-    cache: LLMCache | None = None,
-    *,
-    parse: Parser | None = None,
-    stats: CallStats | None = None,
-    desc: str = "llm",
-) -> list[ChatResult]:
-    """Async form of `complete_many` (same arguments and result)."""
-    stats = stats if stats is not None else CallStats()
+async def _complete_many(spec: LLMSpec, requests: Sequence[ChatRequest], cache: LLMCache | None,
+                         parse: Parser | None, stats: CallStats, desc: str) -> list[ChatResult]:
+    """The body of `complete_many`, inside its event loop."""
     results: list[ChatResult | None] = [None] * len(requests)
     cached = cache.get_many(r.key for r in requests) if cache is not None else {}
     todo: list[int] = []
@@ -382,9 +375,7 @@ def complete_many(
     are not cached; after max(10, 2 x concurrency) failures in a row (endpoint down, wrong
     model name) it stops with a `MinerError`. Requests sharing a key are sent once and share
     the result. Pass `stats` to collect counters (cache hits, calls, retries, tokens).
-    Results are in request order. Not for use inside a running event loop (use
-    `acomplete_many` there).
+    Results are in request order. Not for use inside a running event loop.
     """
-    return asyncio.run(
-        acomplete_many(spec, requests, cache, parse=parse, stats=stats, desc=desc)
-    )
+    return asyncio.run(_complete_many(spec, requests, cache, parse,
+                                      stats if stats is not None else CallStats(), desc))
