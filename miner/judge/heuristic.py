@@ -5,8 +5,9 @@ run with no endpoint and is no substitute for an LLM judge. Each prompt is read 
 `Features` (word lists and patterns in `miner.judge.lexicon`); each BenchBuilder criterion is
 one readable rule over them (`RULES`), written to grade the way an LLM judge grades this
 rubric: nearly every real request has a real-world use, technical tasks meet the technical
-criteria, small talk and lookups meet few. A rating rubric maps a weighted sum of the rules
-onto its range. A criteria rubric whose criteria have no rule here is one clear error.
+criteria, small talk and lookups meet few. A rating rubric maps a weighted sum of the rules,
+plus signs of a demanding brief, onto its range. A criteria rubric whose criteria have no
+rule here is one clear error.
 """
 
 from __future__ import annotations
@@ -144,10 +145,17 @@ RULES: dict[str, Callable[[Features], bool]] = {
     # a practical request with a use for the answer (an LLM judge grants it to nearly all)
     "real_world": _real_world,
 }
-# a rating rubric weighs the rules: the technical ones say most about difficulty
+# a rating rubric weighs the rules (the technical ones say most about difficulty) and adds
+# DEPTH for each sign of a demanding brief: reasoning asked for, several questions, a long
+# brief, many conditions (human difficulty ratings reward these; docs/performance.md)
 WEIGHTS = {"specificity": 1.0, "domain_knowledge": 1.5, "complexity": 2.0,
            "problem_solving": 2.0, "creativity": 0.5, "technical_accuracy": 1.5,
            "real_world": 0.5}
+DEPTH = 0.5
+
+
+def _depth_signs(f: Features) -> int:
+    return int(f.analytic) + int(f.questions >= 2) + int(f.words >= 40) + int(f.constraints >= 3)
 
 
 def check_supported(rubric: Rubric) -> None:
@@ -170,8 +178,9 @@ def criteria_met(text: str) -> dict[str, bool]:
 
 def judge_text(text: str, rubric: Rubric) -> int | list[int]:
     """The heuristic answer for one prompt: criterion numbers met, or a rating."""
-    met = criteria_met(text)
+    found = features(text)
     if rubric.kind == "criteria":
-        return [i for i, name in enumerate(rubric.criteria, start=1) if met[name]]
-    share = sum(WEIGHTS[name] for name, ok in met.items() if ok) / sum(WEIGHTS.values())
+        return [i for i, name in enumerate(rubric.criteria, start=1) if RULES[name](found)]
+    weight = sum(WEIGHTS[name] for name, rule in RULES.items() if rule(found))
+    share = (weight + DEPTH * _depth_signs(found)) / (sum(WEIGHTS.values()) + DEPTH * 4)
     return rubric.low + round((rubric.high - rubric.low) * share)
