@@ -97,11 +97,23 @@ def test_heuristic_judge_is_transparent_and_not_steerable(bench, rating):
             "numpy. It must handle complex roots and should be exact; our team runs it in "
             "production, so explain the algorithm step by step.")
     assert judge_text("hi, how are you?", bench) == []
-    assert len(judge_text(hard, bench)) >= 5
-    assert 5 not in judge_text(hard, bench)  # no creative writing asked
-    assert judge_text("Write a poem about autumn leaves falling in the park", bench) == [5]
+    assert len(judge_text(hard, bench)) >= 6
+    # like an LLM judge: a poem is specific, creative and of use, and needs no field
+    assert judge_text("Write a poem about autumn leaves falling in the park", bench) == [1, 5, 7]
+    # a lookup has a use but asks nothing particular, technical or hard
+    assert judge_text("Who was the first president of France?", bench) == [7]
     assert len(judge_text(INJECTION, bench)) < 7
-    assert judge_text("hi", rating) == 1 and judge_text(hard, rating) >= 7
+    assert judge_text("hi", rating) == 1 and judge_text(hard, rating) >= 8
+
+
+def test_heuristic_terms_match_whole_words_and_versions():
+    from miner.judge.heuristic import features
+
+    assert features("Make a Vue3 app with node.js and C++ bindings").tech == 4  # app too
+    assert features("The apple is on the table").tech == 0
+    assert features("Scalable cooking").tech == 0  # no "scala" inside a word
+    assert features("Explain the pros and cons of nuclear energy policy").analytic
+    assert features("x = 3y + 2, solve for y").math
 
 
 def test_user_rubric_file_loads_without_code(tmp_path):

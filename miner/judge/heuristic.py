@@ -1,76 +1,161 @@
 """The offline `heuristic` judge: rubric criteria from transparent text features.
 
-It never reads instructions in the prompt, so it cannot be steered; it is a stand-in that
-lets the pipeline run with no endpoint, not a substitute for an LLM judge. Each BenchBuilder
-criterion is one readable rule over the prompt text (see `RULES`); a rating rubric maps the
-share of the seven rules met onto its range. A criteria rubric whose criteria have no rule
-here cannot be scored offline: that is one clear error.
+It never follows instructions in the prompt, so it cannot be steered; it lets the pipeline
+run with no endpoint and is no substitute for an LLM judge. Each prompt is read once into
+`Features` (word lists and patterns in `miner.judge.lexicon`); each BenchBuilder criterion is
+one readable rule over them (`RULES`), written to grade the way an LLM judge grades this
+rubric: nearly every real request has a real-world use, technical tasks meet the technical
+criteria, small talk and lookups meet few. A rating rubric maps a weighted sum of the rules,
+plus signs of a demanding brief, onto its range. A criteria rubric whose criteria have no
+rule here is one clear error.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from miner.errors import ConfigError
+from miner.judge import lexicon as lx
 from miner.judge.rubric import Rubric
 
 NAME = "heuristic"
-MODEL = "heuristic-v1"   # bump when a rule changes: it is part of every cache key
-
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_ASK = re.compile(
-    r"\b(write|explain|implement|create|build|design|calculate|compute|solve|prove|derive|"
-    r"compare|analy[sz]e|optimi[sz]e|debug|fix|convert|translate|summari[sz]e|generate|list|"
-    r"describe|draft|plan|estimate|refactor|how|what|why|which)\b", re.I)
-_DOMAIN = re.compile(
-    r"\b(algorithm|api|database|sql|python|rust|java(script)?|c\+\+|kubernetes|docker|linux|"
-    r"regex|compiler|neural|gradient|tensor|matrix|integral|derivative|theorem|probability|"
-    r"statistic\w*|regression|protein|enzyme|molecule|quantum|thermodynamic\w*|circuit|"
-    r"voltage|tax|contract|statute|liabilit\w+|diagnos\w+|clinical|dosage|accounting|"
-    r"portfolio|derivatives?|encryption|cryptograph\w+|latency|concurrency|async|"
-    r"microservice\w*|gdpr|pharmac\w+|genom\w+|finite|eigen\w*|polynomial|recursion)\b", re.I)
-_CODE = re.compile(r"```|\bdef |\bclass |\bfunction\b|[{};]\s*$|=>|::|#include", re.M)
-_MATH = re.compile(r"\d+\s*[-+*/^=<>]\s*\d+|\b[a-z]\s*=\s*\d|\$[^$]+\$|\\frac|\bsqrt\b", re.I)
-_SOLVE = re.compile(
-    r"\b((solv|prov|deriv|calculat|comput|debug|fix|optimi[sz]|design|implement|plan)\w*|"
-    r"find the|figure out|step[- ]by[- ]step|why does|how (can|do|would|should) i)\b", re.I)
-_CREATIVE = re.compile(
-    r"\b(story|poem|poetry|song|lyrics|novel|fiction|character|imagine|invent|brainstorm|"
-    r"creative|original|slogan|script|haiku|fantasy|metaphor|riddle|pitch)\b", re.I)
-_PRECISE = re.compile(r"\b(exact(ly)?|precise(ly)?|correct|accurate|verify|unit test|"
-                      r"complexity|o\(n|proof)\b", re.I)
-_REAL = re.compile(
-    r"\b(my (team|company|boss|client|customer|manager|app|code|project|business|website|"
-    r"students?|server)|our (team|company|product|customers?|users?)|business|customer|"
-    r"production|deploy\w*|budget|client|startup|workplace|job|employees?|invoice|"
-    r"clinic|patients?|landlord|school)\b", re.I)
-_CONSTRAINT = re.compile(
-    r"\b(must|should|at least|at most|no more than|without|only|exactly|ensure|make sure|"
-    r"each|every|also|and then|constraint)\b|^\s*(\d+[.)]|[-*])\s", re.I | re.M)
+MODEL = "heuristic-v2"   # bump when a rule changes: it is part of every cache key
 
 
-def _words(text: str) -> int:
-    return len(_WORD.findall(text))
+@dataclass(frozen=True)
+class Features:
+    """What the rules read from one prompt."""
+
+    words: int
+    tech: int            # distinct technical terms (languages, tools, CS concepts)
+    domain: int          # distinct terms of other fields (science, law, medicine, finance)
+    code: bool           # code or code-like syntax
+    math: bool           # arithmetic, notation or maths vocabulary
+    task: bool           # asks for something: a request verb or a question
+    build: bool          # asks for an artefact to be made (code, plan, design, table ...)
+    makes: bool          # has a verb asking for something to be made or done
+    solve: bool          # asks to work something out (solve, debug, derive, find ...)
+    how: bool            # asks how to do something
+    analytic: bool       # asks to reason over a subject (compare, explain why, assess)
+    questions: int       # question marks
+    constraints: int     # stated conditions, quantities and list items
+    creative: bool       # asks for original writing or ideas
+    precise: bool        # demands exactness or detail
+    chat: bool           # small talk or a greeting, and little else
+    lookup: bool         # a short factual question (who/what/when is ...)
+    rewrite: bool        # transforms given text (rewrite, translate, summarise) and no more
+    harm: bool           # asks for harm, insults or the like
+
+    @property
+    def technical(self) -> bool:
+        """Code, maths or a technical term: a prompt whose answer lives in a field."""
+        return self.code or self.math or self.tech >= 1
 
 
-RULES: dict[str, Callable[[str], bool]] = {
-    # asks for something particular, in enough words to say what
-    "specificity": lambda t: _words(t) >= 12 and bool(_ASK.search(t) or "?" in t),
-    # two or more field-specific terms, or code
-    "domain_knowledge": lambda t: len(set(m.group(0).lower() for m in _DOMAIN.finditer(t))) >= 2
-    or bool(_CODE.search(t)),
-    # long, or several stated constraints / list items
-    "complexity": lambda t: _words(t) >= 80 or len(_CONSTRAINT.findall(t)) >= 3,
-    # asks to work something out, or carries arithmetic
-    "problem_solving": lambda t: bool(_SOLVE.search(t) or _MATH.search(t)),
+def features(text: str) -> Features:
+    """Read `text` into `Features` (pure function of the text)."""
+    head = text[:lx.HEAD_CHARS]
+    lowered = head.lower()
+    vocabulary = lx.tokens(lowered)
+    words = len(lx.WORD.findall(lowered))
+    task = bool(lx.TASK.search(lowered) or "?" in head)
+    return Features(
+        words=words,
+        tech=len(lx.TECH.found(lowered, vocabulary)),
+        domain=len(lx.DOMAIN.found(lowered, vocabulary)),
+        code=bool(lx.CODE.search(lowered)),
+        math=bool(lx.MATH.search(lowered) or lx.MATH_WORDS.found(lowered, vocabulary)),
+        task=task,
+        build=bool(lx.BUILD.search(lowered)),
+        makes=bool(lx.MAKE.search(lowered)),
+        solve=bool(lx.SOLVE.search(lowered)),
+        how=bool(lx.HOW.search(lowered)),
+        analytic=bool(lx.ANALYTIC.search(lowered)),
+        questions=head.count("?"),
+        constraints=len(lx.CONSTRAINT.findall(lowered)),
+        creative=bool(lx.CREATIVE.found(lowered, vocabulary)),
+        precise=bool(lx.PRECISE.found(lowered, vocabulary)),
+        chat=words < 12 and bool(lx.CHAT.search(lowered)) and not lx.BUILD.search(lowered),
+        lookup=words < 14 and bool(lx.LOOKUP.match(lowered.strip())),
+        rewrite=bool(lx.REWRITE.search(lowered)),
+        harm=bool(lx.HARM.found(lowered, vocabulary)),
+    )
+
+
+def _specificity(f: Features) -> bool:
+    if f.chat or (f.lookup and not f.technical):
+        return False
+    return (f.task or f.technical) and (f.words >= 9 or f.technical or f.constraints >= 1)
+
+
+def _domain_knowledge(f: Features) -> bool:
+    return f.technical or f.domain >= 1
+
+
+def _complexity(f: Features) -> bool:
+    if f.chat or f.lookup or f.words < 6:
+        return False
+    asks = f.build or f.solve or f.how or f.makes
+    return (f.constraints >= 2 or f.questions >= 2 or (f.words >= 60 and f.task)
+            or (f.technical and asks and f.words >= 8)
+            or (f.domain >= 1 and (f.analytic or asks) and f.words >= 15))
+
+
+def _problem_solving(f: Features) -> bool:
+    if f.chat or f.harm or f.lookup:
+        return False
+    known = f.technical or f.domain >= 1
+    return f.solve or (f.math and f.words >= 8) or (known and (f.build or f.how or f.analytic)) \
+        or (f.technical and f.makes) or (f.code and f.task and not f.rewrite)
+
+
+def _creativity(f: Features) -> bool:
+    # original writing, or a technical thing to be designed and built, asked for in a brief
+    # (not in a pasted document that happens to contain such words)
+    if f.chat:
+        return False
+    return (f.creative and f.words <= 300) or (f.build and f.tech >= 2 and f.words <= 150)
+
+
+def _technical_accuracy(f: Features) -> bool:
+    if f.chat or f.lookup and not f.technical:
+        return False
+    return f.code or f.math or (f.tech >= 1 and (f.task or f.words >= 8)) \
+        or (f.domain >= 1 and (f.precise or f.solve or f.how or f.build))
+
+
+def _real_world(f: Features) -> bool:
+    return not f.chat and f.words >= 2
+
+
+RULES: dict[str, Callable[[Features], bool]] = {
+    # asks for one particular result, in enough words (or terms) to say what
+    "specificity": _specificity,
+    # the answer lives in a field: code, maths, a technical or professional term
+    "domain_knowledge": _domain_knowledge,
+    # several conditions, a long brief, or a technical task that must be built or solved
+    "complexity": _complexity,
+    # asks to work something out or to build something technical
+    "problem_solving": _problem_solving,
     # asks for original writing or ideas
-    "creativity": lambda t: bool(_CREATIVE.search(t)),
-    # the answer can be checked: code, maths, or an explicit demand for precision
-    "technical_accuracy": lambda t: bool(_CODE.search(t) or _MATH.search(t) or _PRECISE.search(t)),
-    # a practical situation with a stake in the answer
-    "real_world": lambda t: bool(_REAL.search(t)),
+    "creativity": _creativity,
+    # the answer can be checked: code, maths, technical terms, a demand for precision
+    "technical_accuracy": _technical_accuracy,
+    # a practical request with a use for the answer (an LLM judge grants it to nearly all)
+    "real_world": _real_world,
 }
+# a rating rubric weighs the rules (the technical ones say most about difficulty) and adds
+# DEPTH for each sign of a demanding brief: reasoning asked for, several questions, a long
+# brief, many conditions (human difficulty ratings reward these; docs/performance.md)
+WEIGHTS = {"specificity": 1.0, "domain_knowledge": 1.5, "complexity": 2.0,
+           "problem_solving": 2.0, "creativity": 0.5, "technical_accuracy": 1.5,
+           "real_world": 0.5}
+DEPTH = 0.5
+
+
+def _depth_signs(f: Features) -> int:
+    return int(f.analytic) + int(f.questions >= 2) + int(f.words >= 40) + int(f.constraints >= 3)
 
 
 def check_supported(rubric: Rubric) -> None:
@@ -85,9 +170,17 @@ def check_supported(rubric: Rubric) -> None:
         )
 
 
+def criteria_met(text: str) -> dict[str, bool]:
+    """Every rule's verdict on `text`, by criterion name."""
+    found = features(text)
+    return {name: rule(found) for name, rule in RULES.items()}
+
+
 def judge_text(text: str, rubric: Rubric) -> int | list[int]:
     """The heuristic answer for one prompt: criterion numbers met, or a rating."""
+    found = features(text)
     if rubric.kind == "criteria":
-        return [i for i, name in enumerate(rubric.criteria, start=1) if RULES[name](text)]
-    met = sum(rule(text) for rule in RULES.values())
-    return rubric.low + round((rubric.high - rubric.low) * met / len(RULES))
+        return [i for i, name in enumerate(rubric.criteria, start=1) if RULES[name](found)]
+    weight = sum(WEIGHTS[name] for name, rule in RULES.items() if rule(found))
+    share = (weight + DEPTH * _depth_signs(found)) / (sum(WEIGHTS.values()) + DEPTH * 4)
+    return rubric.low + round((rubric.high - rubric.low) * share)
