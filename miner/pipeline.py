@@ -80,7 +80,8 @@ def pipeline_summary(run: Run, outcomes: Sequence[StageOutcome]) -> dict[str, An
                   ("judge", "offline", "note", "rubric", "scored", "failed", "tokens",
                    "cost_usd")},
         "benchmark": {key: selection.get(key) for key in
-                      ("questions", "top", "reached_top", "format", "shortfall")},
+                      ("questions", "top", "reached_top", "format", "shortfall", "relaxed",
+                       "relaxed_text")},
         "selected_topics": (selection.get("counts") or {}).get("selected_topics"),
         "questions": str(run.file(QUESTIONS)),
         "report": str(run.file(REPORT)),
@@ -119,6 +120,9 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     if bench.get("questions") is not None:
         lines.append(f"benchmark: {bench['questions']} of --top {bench['top']} questions from "
                      f"{summary.get('selected_topics')} topics ({bench['format']})")
+        if bench.get("relaxed_text"):
+            lines.append(f"  {bench['relaxed_text']} ({len(bench['relaxed'])} step(s), "
+                         "listed in benchmark/selection.json; --strict keeps the thresholds)")
         if not bench.get("reached_top"):
             lines += [f"  - {line}" for line in bench.get("shortfall") or []]
             lines.append("  (`miner select --run RUN` prints what relaxing each setting gives)")

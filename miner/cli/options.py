@@ -80,3 +80,12 @@ def exclude_near_option(func: Callable) -> Callable:
 def exclude_near_files(files: tuple[str, ...]) -> list[str] | None:
     """The `select.exclude_near` override for `--exclude-near` (None when not given)."""
     return [str(Path(f).resolve()) for f in files] or None
+
+
+def strict_option(func: Callable) -> Callable:
+    """`--strict`: keep the selection thresholds even when they leave fewer than --top."""
+    return click.option(
+        "--strict", is_flag=True, default=False,
+        help="Keep --min-score, --min-topic-mean and --per-topic even when they leave fewer "
+             "than --top (select.relax: strict); by default they are relaxed step by step.",
+    )(func)

@@ -13,6 +13,7 @@ from miner.cli.options import (
     open_run,
     print_json,
     run_options,
+    strict_option,
 )
 from miner.errors import ConfigError
 
@@ -62,13 +63,14 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
               help="question.jsonl form: v0.1 (Arena-Hard-Auto, default), v2 (Arena-Hard "
                    "v2.0), fastchat (question_id/turns[{content}]), mt-bench (turns[str]).")
 @click.option("--seed", type=int, default=None, help="Seed of the tie-breaking draw. Default: 0.")
+@strict_option
 @run_options
 @json_option
 def select(
     top: int | None, min_score: float | None, min_topic_mean: float | None,
     per_topic: int | None, fill: str | None, max_similarity: float | None, no_diversity: bool,
     exclude_near: tuple[str, ...], exclude_threshold: float | None, quotas: tuple[str, ...],
-    fmt: str | None, seed: int | None, run_dir: Path, config_file: Path | None, force: bool,
+    fmt: str | None, seed: int | None, strict: bool, run_dir: Path, config_file: Path | None, force: bool,
     as_json: bool,
 ) -> None:
     """Select the benchmark: BenchBuilder thresholds, then stratified sampling across topics.
@@ -78,8 +80,10 @@ def select(
     duplicates and prompts near --exclude-near questions, then takes the best prompts topic
     by topic (at most --per-topic each, none closer than --max-similarity to another) until
     --top. Writes benchmark/question.jsonl, benchmark/selection.parquet (every candidate
-    with the reason it was kept or dropped) and benchmark/selection.json. When --top is not
-    reached it says why and what relaxing each setting would give.
+    with the reason it was kept or dropped) and benchmark/selection.json. When the
+    thresholds leave fewer than --top, they are relaxed one recorded step at a time until
+    --top is reached (select.relax: auto); with --strict they are kept, and it says why
+    --top was not reached and what relaxing each setting would give.
     """
     from miner.select import read_summary, run_select
 
@@ -95,6 +99,7 @@ def select(
         "select.quotas": parse_quotas(quotas),
         "select.format": fmt,
         "select.seed": seed,
+        "select.relax": "strict" if strict else None,
     }
     run, config = open_run(run_dir, config_file, overrides, save=False)
     if no_diversity:
@@ -111,7 +116,7 @@ def select(
 
 def print_summary(summary: dict, questions: Path) -> None:
     """The selection in a few lines: counts, shortfall, contamination, where the file is."""
-    from miner.select.stage import shortfall_lines
+    from miner.select.stage import relaxed_lines, shortfall_lines
 
     counts = summary["counts"]
     click.echo(f"selected {summary['questions']} of --top {summary['top']} from "
@@ -120,7 +125,7 @@ def print_summary(summary: dict, questions: Path) -> None:
     dropped = ", ".join(f"{n} {reason}" for reason, n in summary["filters"].items() if n)
     if dropped:
         click.echo(f"filtered out: {dropped}")
-    for line in shortfall_lines(summary):
+    for line in relaxed_lines(summary) + shortfall_lines(summary):
         click.echo(line)
     contaminated = summary["contaminated"]
     if contaminated:

@@ -10,6 +10,7 @@ from miner.errors import ConfigError
 
 FORMATS = ("v0.1", "v2", "fastchat", "mt-bench")
 FILLS = ("rounds", "topics")
+RELAX = ("auto", "strict")
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,10 @@ class SelectParams:
     quotas: dict[str, float] = field(default_factory=dict)
     categories: dict[str, list[str]] = field(default_factory=dict)
     seed: int = 0
+    relax: str = "auto"
 
     def relaxed(self, **changes: Any) -> SelectParams:
-        """A copy with some settings changed (used to explain a shortfall)."""
+        """A copy with some settings changed (relaxing, or explaining a shortfall)."""
         return replace(self, **changes)
 
 
@@ -77,8 +79,14 @@ def params_from_config(section: Mapping[str, Any]) -> SelectParams:
     fill = section.get("fill")
     if fill not in FILLS:
         raise ConfigError(f"config 'select.fill' must be one of {', '.join(FILLS)}, got {fill!r}")
+    relax = section.get("relax", "auto")
+    if relax not in RELAX:
+        raise ConfigError(
+            f"config 'select.relax' must be one of {', '.join(RELAX)}, got {relax!r}"
+        )
     return SelectParams(
         top=int(top),
+        relax=relax,
         fill=fill,
         min_score=float(_number(section, "min_score", low=float("-inf"))),
         min_topic_mean=float(_number(section, "min_topic_mean", low=float("-inf"))),

@@ -18,6 +18,7 @@ from miner.select.contamination import load_exclusion_set, nearest_excluded
 from miner.select.explain import describe_relaxation, reasons_short, relaxations
 from miner.select.formats import question_uid, write_questions
 from miner.select.params import params_from_config
+from miner.select.relax import relaxed_sentence
 from miner.select.sampling import FILTER_REASONS, Selection, select_benchmark, summary_counts
 
 QUESTIONS = "benchmark/question.jsonl"
@@ -102,6 +103,11 @@ def write_selection(
         "questions": written,
         "top": params.top,
         "reached_top": not short,
+        "relax": (selection.requested or params).relax,
+        "relaxed": selection.relaxed,
+        "relaxed_text": relaxed_sentence(selection),
+        "effective": {"min_score": params.min_score, "min_topic_mean": params.min_topic_mean,
+                      "per_topic": params.per_topic},
         "format": section["format"],
         "judges": judges,
         "counts": counts,
@@ -151,6 +157,9 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
         counts = write_selection(run, config, selection, contamination, frame, vectors)
         info(f"select: {len(selection.selected)} of --top {params.top} selected from "
              f"{counts['pool']} candidates in {counts['pool_topics']} topics")
+        if selection.relaxed:
+            info(f"select: {relaxed_sentence(selection)} ({len(selection.relaxed)} step(s); "
+                 "--strict keeps the thresholds)")
         return counts
 
     return run.run_stage("select", inputs=inputs, config=stage_config, outputs=OUTPUTS,
@@ -160,6 +169,18 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
 def read_summary(run: Run) -> dict[str, Any]:
     """The last selection's summary (benchmark/selection.json)."""
     return json.loads(run.require(SUMMARY).read_text("utf-8"))
+
+
+def relaxed_lines(summary: dict[str, Any]) -> list[str]:
+    """Human lines: each `relax: auto` step and the sentence that sums them up."""
+    steps = summary.get("relaxed") or []
+    if not steps:
+        return []
+    lines = [f"{summary['relaxed_text']} (select.relax: auto; --strict keeps the thresholds):"]
+    for step in steps:
+        lines.append(f"  - {step['setting']} {step['from']:g} -> {step['to']:g}: "
+                     f"{step['selected']} selected from {step['pool']} candidates")
+    return lines
 
 
 def shortfall_lines(summary: dict[str, Any]) -> list[str]:
