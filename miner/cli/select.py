@@ -70,8 +70,8 @@ def select(
     top: int | None, min_score: float | None, min_topic_mean: float | None,
     per_topic: int | None, fill: str | None, max_similarity: float | None, no_diversity: bool,
     exclude_near: tuple[str, ...], exclude_threshold: float | None, quotas: tuple[str, ...],
-    fmt: str | None, seed: int | None, strict: bool, run_dir: Path, config_file: Path | None, force: bool,
-    as_json: bool,
+    fmt: str | None, seed: int | None, strict: bool, run_dir: Path, config_file: Path | None,
+    force: bool, as_json: bool,
 ) -> None:
     """Select the benchmark: BenchBuilder thresholds, then stratified sampling across topics.
 
