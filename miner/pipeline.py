@@ -80,8 +80,8 @@ def pipeline_summary(run: Run, outcomes: Sequence[StageOutcome]) -> dict[str, An
                   ("judge", "offline", "note", "rubric", "scored", "failed", "tokens",
                    "cost_usd")},
         "benchmark": {key: selection.get(key) for key in
-                      ("questions", "top", "reached_top", "format", "shortfall", "relaxed",
-                       "relaxed_text")},
+                      ("questions", "top", "reached_top", "format", "shortfall", "relax",
+                       "relaxed", "relaxed_text")},
         "selected_topics": (selection.get("counts") or {}).get("selected_topics"),
         "questions": str(run.file(QUESTIONS)),
         "report": str(run.file(REPORT)),
@@ -125,7 +125,9 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
                          "listed in benchmark/selection.json; --strict keeps the thresholds)")
         if not bench.get("reached_top"):
             lines += [f"  - {line}" for line in bench.get("shortfall") or []]
-            lines.append("  (`miner select --run RUN` prints what relaxing each setting gives)")
+            strict = " --strict" if bench.get("relax") == "strict" else ""
+            lines.append(f"  (`miner select --run RUN{strict}` prints what relaxing each setting "
+                         "gives)")
     lines.append(f"questions: {summary['questions']}")
     lines.append(f"report: {summary['report']}")
     return lines
