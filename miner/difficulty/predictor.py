@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ class Predictor:
             "dim": self.dim,
             "seed": self.seed,
             "score_range": list(self.score_range),
-            "settings": {**self.settings.__dict__, "ks": list(self.settings.ks)},
+            "settings": {**asdict(self.settings), "ks": list(self.settings.ks)},
             "training_labels": len(self.training_ids),
         })
 

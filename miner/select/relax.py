@@ -20,6 +20,7 @@ prompt passes, and the relaxing stops. `max_similarity`, `include_outliers`, quo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,8 @@ class _Pool:
         return int(((self.score >= min_score) & (self.mean >= min_topic_mean)).sum())
 
 
-def _lower(current: float, step: float, floor: float, admits: Any) -> float | None:
+def _lower(current: float, step: float, floor: float,
+           admits: Callable[[float], bool]) -> float | None:
     """The first value `current - k * step` (down to `floor`) for which `admits(value)`."""
     value = current - step
     while value >= floor - step + 1e-9:
