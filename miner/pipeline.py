@@ -81,7 +81,8 @@ def pipeline_summary(run: Run, outcomes: Sequence[StageOutcome]) -> dict[str, An
                   ("judge", "offline", "note", "rubric", "scored", "failed", "tokens",
                    "cost_usd")},
         "benchmark": {key: selection.get(key) for key in
-                      ("questions", "top", "reached_top", "format", "shortfall")},
+                      ("questions", "top", "reached_top", "format", "shortfall", "relax",
+                       "relaxed", "relaxed_text")},
         "selected_topics": (selection.get("counts") or {}).get("selected_topics"),
         "questions": str(run.file(QUESTIONS)),
         "report": str(run.file(REPORT_PAGE)),

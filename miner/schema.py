@@ -154,6 +154,7 @@ SELECT: dict[str, Alternatives] = {
     "min_topic_mean": [Interval(float)],
     "per_topic": [at_least(0), None],
     "fill": [Options("rounds", "topics")],
+    "relax": [Options("auto", "strict")],
     "include_outliers": [Boolean()],
     "max_similarity": [COSINE, None],
     "exclude_near": [ListOf(PATH)],

@@ -109,3 +109,20 @@ def test_run_exclude_near_drops_a_benchmark_question_and_reruns_only_select(demo
     assert taken[0]["prompt"] not in now
     dropped = json.loads((run_dir / "benchmark" / "selection.json").read_text())["contaminated"]
     assert dropped, "the excluded question's prompt is listed as contaminated"
+
+
+def test_run_relaxes_to_reach_top_unless_strict(demo_run) -> None:
+    run_dir, result = demo_run
+    assert result.exit_code == 0, result.output
+    strict = run_json(run_dir, "--top", "300", "--strict")
+    assert [s["stage"] for s in strict["stages"] if not s["skipped"]] == ["select", "report"]
+    assert strict["benchmark"]["reached_top"] is False and strict["benchmark"]["relaxed"] == []
+    relaxed = run_json(run_dir, "--top", "300")
+    bench = relaxed["benchmark"]
+    assert bench["relax"] == "auto" and bench["relaxed"]
+    assert bench["questions"] > strict["benchmark"]["questions"]
+    assert bench["relaxed_text"].startswith("relaxed to ")
+    if bench["reached_top"]:
+        assert bench["questions"] == 300 and bench["relaxed_text"].endswith("to reach 300")
+    steps = bench["relaxed"]
+    assert [s["selected"] for s in steps] == sorted(s["selected"] for s in steps)

@@ -69,7 +69,9 @@ def write_run(path: Path, rows: list[dict], topics: dict[int, str],
 
 
 def config_with(**select) -> dict:
-    """The default config with `select` keys changed."""
+    """The default config with `select` keys changed; `relax: strict` unless given (these
+    tests check the thresholds themselves; tests/test_select_relax.py checks relaxing)."""
+    select.setdefault("relax", "strict")
     return load_config(None, {f"select.{k}": v for k, v in select.items()})
 
 
@@ -345,7 +347,8 @@ def test_cli_select_json_and_errors(funnel_run: Run) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["questions"] == 3 and summary["format"] == "v2"
-    result = runner.invoke(main, ["select", "--run", str(funnel_run.path), "--top", "50"])
+    result = runner.invoke(main, ["select", "--run", str(funnel_run.path), "--top", "50",
+                                  "--strict"])
     assert result.exit_code == 0, result.output
     assert "selected 6 of --top 50" in result.stdout
     assert "relaxing would give:" in result.stdout

@@ -137,3 +137,12 @@ def config_option(*param_decls: str, key: str, help: str, **kwargs: Any) -> Call
         *param_decls, type=click_type(key), default=None,
         help=f"{help} [default: {config_default(key)}; config {key}]", **kwargs,
     )
+
+
+def strict_option(func: Callable) -> Callable:
+    """`--strict`: keep the selection thresholds even when they leave fewer than --top."""
+    return click.option(
+        "--strict", is_flag=True, default=False,
+        help="Keep --min-score, --min-topic-mean and --per-topic even when they leave fewer "
+             "than --top (select.relax: strict); by default they are relaxed step by step.",
+    )(func)

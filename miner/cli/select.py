@@ -15,6 +15,7 @@ from miner.cli.options import (
     open_run,
     print_json,
     run_options,
+    strict_option,
 )
 from miner.errors import ConfigError
 
@@ -61,14 +62,15 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
                help="question.jsonl form: v0.1 (Arena-Hard-Auto), v2 (Arena-Hard v2.0), "
                     "fastchat (question_id/turns[{content}]), mt-bench (turns[str]).")
 @config_option("--seed", key="select.seed", help="Seed of the tie-breaking draw.")
+@strict_option
 @run_options
 @json_option
 def select(
     top: int | None, min_score: float | None, min_topic_mean: float | None,
     per_topic: int | None, fill: str | None, max_similarity: float | None, no_diversity: bool,
     exclude_near: tuple[str, ...], exclude_threshold: float | None, quotas: tuple[str, ...],
-    fmt: str | None, seed: int | None, run_dir: Path, config_file: Path | None, force: bool,
-    as_json: bool,
+    fmt: str | None, seed: int | None, strict: bool, run_dir: Path, config_file: Path | None,
+    force: bool, as_json: bool,
 ) -> None:
     """Select the benchmark: BenchBuilder thresholds, then stratified sampling across topics.
 
@@ -77,8 +79,10 @@ def select(
     duplicates and prompts near --exclude-near questions, then takes the best prompts topic
     by topic (at most --per-topic each, none closer than --max-similarity to another) until
     --top. Writes benchmark/question.jsonl, benchmark/selection.parquet (every candidate
-    with the reason it was kept or dropped) and benchmark/selection.json. When --top is not
-    reached it says why and what relaxing each setting would give.
+    with the reason it was kept or dropped) and benchmark/selection.json. When the
+    thresholds leave fewer than --top, they are relaxed one recorded step at a time until
+    --top is reached (select.relax: auto); with --strict they are kept, and it says why
+    --top was not reached and what relaxing each setting would give.
     """
     from miner.select import read_summary, run_select
 
@@ -94,6 +98,7 @@ def select(
         "select.quotas": parse_quotas(quotas),
         "select.format": fmt,
         "select.seed": seed,
+        "select.relax": "strict" if strict else None,
     }
     run, config = open_run(run_dir, config_file, overrides, save=False)
     if no_diversity:
@@ -110,7 +115,7 @@ def select(
 
 def print_summary(summary: dict, questions: Path) -> None:
     """The selection in a few lines: counts, shortfall, contamination, where the file is."""
-    from miner.cli.summaries import shortfall_lines
+    from miner.cli.summaries import relaxed_lines, shortfall_lines
 
     counts = summary["counts"]
     click.echo(f"selected {summary['questions']} of --top {summary['top']} from "
@@ -119,7 +124,7 @@ def print_summary(summary: dict, questions: Path) -> None:
     dropped = ", ".join(f"{n} {reason}" for reason, n in summary["filters"].items() if n)
     if dropped:
         click.echo(f"filtered out: {dropped}")
-    for line in shortfall_lines(summary):
+    for line in relaxed_lines(summary) + shortfall_lines(summary):
         click.echo(line)
     contaminated = summary["contaminated"]
     if contaminated:

@@ -40,9 +40,14 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     if bench.get("questions") is not None:
         lines.append(f"benchmark: {bench['questions']} of --top {bench['top']} questions from "
                      f"{summary.get('selected_topics')} topics ({bench['format']})")
+        if bench.get("relaxed_text"):
+            lines.append(f"  {bench['relaxed_text']} ({len(bench['relaxed'])} step(s), "
+                         "listed in benchmark/selection.json; --strict keeps the thresholds)")
         if not bench.get("reached_top"):
             lines += [f"  - {line}" for line in bench.get("shortfall") or []]
-            lines.append("  (`miner select --run RUN` prints what relaxing each setting gives)")
+            strict = " --strict" if bench.get("relax") == "strict" else ""
+            lines.append(f"  (`miner select --run RUN{strict}` prints what relaxing each setting "
+                         "gives)")
     lines.append(f"questions: {summary['questions']}")
     lines.append(f"report: {summary['report']}")
     return lines
@@ -57,4 +62,16 @@ def shortfall_lines(summary: dict[str, Any]) -> list[str]:
     if summary["relaxations"]:
         lines.append("  relaxing would give:")
         lines += [f"    {describe_relaxation(r)}" for r in summary["relaxations"]]
+    return lines
+
+
+def relaxed_lines(summary: dict[str, Any]) -> list[str]:
+    """Human lines: each `relax: auto` step and the sentence that sums them up."""
+    steps = summary.get("relaxed") or []
+    if not steps:
+        return []
+    lines = [f"{summary['relaxed_text']} (select.relax: auto; --strict keeps the thresholds):"]
+    for step in steps:
+        lines.append(f"  - {step['setting']} {step['from']:g} -> {step['to']:g}: "
+                     f"{step['selected']} selected from {step['pool']} candidates")
     return lines

@@ -231,6 +231,7 @@ def _benchmark(inputs: ReportInputs, topics: list[dict], bins: list[int]) -> dic
         "questions": inputs.n_questions,
         "top": (inputs.selection_summary or {}).get("top"),
         "shortfall": [str(line) for line in shortfall] if isinstance(shortfall, list) else [],
+        "relaxed": str((inputs.selection_summary or {}).get("relaxed_text") or ""),
         "matched_prompts": n_taken,
         "reasons": inputs.selection_reasons,
         "topic_shares": [

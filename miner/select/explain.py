@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from miner.select.quotas import OTHER
-from miner.select.sampling import Selection, select_benchmark
+from miner.select.sampling import Selection, select_strict
 
 
 def reasons_short(selection: Selection) -> list[str]:
@@ -105,8 +105,8 @@ def relaxations(
     have = len(selection.selected)
 
     def count(**changes: Any) -> int:
-        return len(select_benchmark(frame, params.relaxed(**changes), vectors,
-                                    contamination).selected)
+        return len(select_strict(frame, params.relaxed(**changes), vectors,
+                                 contamination).selected)
 
     trials: list[tuple[str, list[Any], Callable[[Any], dict[str, Any]]]] = []
     if params.per_topic is not None:

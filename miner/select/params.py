@@ -26,9 +26,10 @@ class SelectParams:
     quotas: dict[str, float] = field(default_factory=dict)
     categories: dict[str, list[str]] = field(default_factory=dict)
     seed: int = 0
+    relax: str = "auto"
 
     def relaxed(self, **changes: Any) -> SelectParams:
-        """A copy with some settings changed (used to explain a shortfall)."""
+        """A copy with some settings changed (relaxing, or explaining a shortfall)."""
         return replace(self, **changes)
 
 
@@ -43,6 +44,7 @@ def params_from_config(section: Mapping[str, Any]) -> SelectParams:
     }
     return SelectParams(
         top=section["top"],
+        relax=section.get("relax", "auto"),
         fill=section["fill"],
         min_score=float(section["min_score"]),
         min_topic_mean=float(section["min_topic_mean"]),

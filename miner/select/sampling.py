@@ -45,6 +45,10 @@ class Selection:
     params: SelectParams
     targets: dict[str, int] = field(default_factory=dict)
     taken: dict[str, int] = field(default_factory=dict)
+    # `relax: auto` steps taken ({setting, from, to, selected, pool}); `params` are then the
+    # relaxed settings and `requested` the ones asked for
+    relaxed: list[dict[str, Any]] = field(default_factory=list)
+    requested: SelectParams | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -121,7 +125,24 @@ def select_benchmark(
 
     `vectors` (row-aligned with the `row` column) enable the diversity rule;
     `contamination` (from `nearest_excluded`, indexed like `frame`) the exclusion rule.
+    With `params.relax == "auto"`, a selection short of `top` is redone with relaxed
+    settings, one recorded step at a time (`miner.select.relax`).
     """
+    selection = select_strict(frame, params, vectors, contamination)
+    if params.relax == "auto" and len(selection.selected) < params.top:
+        from miner.select.relax import relax_selection
+
+        selection = relax_selection(frame, selection, vectors, contamination)
+    return selection
+
+
+def select_strict(
+    frame: pd.DataFrame,
+    params: SelectParams,
+    vectors: np.ndarray | None = None,
+    contamination: pd.DataFrame | None = None,
+) -> Selection:
+    """The selection at exactly `params`' settings (`select_benchmark` without relaxing)."""
     table = frame.copy()
     table["topic_mean"] = table["topic"].map(topic_means(table))
     groups = topic_groups(table, params.quotas, params.categories) if params.quotas else {}

@@ -29,6 +29,7 @@ from miner.select.contamination import load_exclusion_set, nearest_excluded
 from miner.select.explain import reasons_short, relaxations
 from miner.select.formats import question_uid, write_questions
 from miner.select.params import params_from_config
+from miner.select.relax import relaxed_sentence
 from miner.select.sampling import FILTER_REASONS, Selection, select_benchmark, summary_counts
 
 OUTPUTS = [QUESTIONS, SELECTION, SELECTION_SUMMARY]
@@ -95,6 +96,11 @@ def write_selection(
         "questions": written,
         "top": params.top,
         "reached_top": not short,
+        "relax": (selection.requested or params).relax,
+        "relaxed": selection.relaxed,
+        "relaxed_text": relaxed_sentence(selection),
+        "effective": {"min_score": params.min_score, "min_topic_mean": params.min_topic_mean,
+                      "per_topic": params.per_topic},
         "format": section["format"],
         "judges": judges,
         "counts": counts,
@@ -144,6 +150,9 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
         counts = write_selection(run, config, selection, contamination, frame, vectors)
         info(f"select: {len(selection.selected)} of --top {params.top} selected from "
              f"{counts['pool']} candidates in {counts['pool_topics']} topics")
+        if selection.relaxed:
+            info(f"select: {relaxed_sentence(selection)} ({len(selection.relaxed)} step(s); "
+                 "--strict keeps the thresholds)")
         return counts
 
     return run.run_stage("select", inputs=inputs, config=stage_config, outputs=OUTPUTS,
