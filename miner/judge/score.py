@@ -17,7 +17,7 @@ from typing import Any
 
 from miner.config import Config
 from miner.console import info
-from miner.errors import ConfigError, InputError
+from miner.errors import ConfigError, InputError, MinerError
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
 from miner.judge.resolve import Judge, resolve_judge
 from miner.judge.rubric import Rubric, load_rubric
@@ -230,7 +230,10 @@ def run_score(run: Run, config: Config, *, force: bool = False,
     """The score stage (skipped when prompts, rubric, judges and config are unchanged).
 
     A previous run that left transport errors or missing answers is redone automatically:
-    its answered prompts come from the cache, so only the failures are sent again.
+    its answered prompts come from the cache, so only the failures are sent again. Prompts
+    left unscored by transport errors raise `MinerError` after the stage is recorded (its
+    scores and summary are written), so `miner score` and `miner run` exit non-zero and
+    `miner run` stops before select.
     """
     score = _score_section(config)
     rubric = load_rubric(score["rubric"])
@@ -259,11 +262,27 @@ def run_score(run: Run, config: Config, *, force: bool = False,
             "retryable": sum(summary["failed"].get(s, 0) for s in RETRYABLE),
         }
 
-    return run.run_stage(
+    outcome = run.run_stage(
         "score",
         inputs={PROMPTS: run.digest(PROMPTS)},
         config=stage_config,
         outputs=[SCORES, SUMMARY],
         body=body,
         force=force,
+    )
+    check_transport_failures(summary)
+    return outcome
+
+
+def check_transport_failures(summary: Mapping[str, Any]) -> None:
+    """Raise `MinerError` when transport errors left prompts unscored, saying how many and why."""
+    failed = (summary.get("failed") or {}).get("error", 0)
+    if not failed:
+        return
+    errors = summary.get("errors") or []
+    why = errors[0]["error"] if errors else "no answer"
+    raise MinerError(
+        f"score: {failed} of {summary['distinct_prompts']} prompts left unscored by failed "
+        f"requests (judge {summary['judge']}; first error: {' '.join(why.split())[:300]}); "
+        "the answers so far are cached: rerun to retry only the failed ones"
     )

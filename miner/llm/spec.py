@@ -2,7 +2,8 @@
 
 A judge name is looked up under `judges:` in the config; each entry may set any key of
 `score.judge_defaults` (model, base_url, api_key_env, temperature, max_tokens, concurrency,
-rpm, tpm, timeout_s, max_retries). A name with no entry means "that model at
+rpm, tpm, timeout_s, max_retries, max_retry_after_s, max_answer_bytes). A name with no
+entry means "that model at
 `$OPENAI_BASE_URL`" (or OpenAI itself when the variable is unset), keyed by `$OPENAI_API_KEY`.
 
 A spec holds the *name* of the environment variable with the key, never the key itself, so
@@ -34,6 +35,8 @@ FALLBACK_DEFAULTS: dict[str, Any] = {
     "tpm": None,
     "timeout_s": 60.0,
     "max_retries": 6,
+    "max_retry_after_s": 300.0,
+    "max_answer_bytes": 1 << 20,
 }
 
 
@@ -56,6 +59,8 @@ class LLMSpec:
     tpm: float | None = None
     timeout_s: float = 60.0
     max_retries: int = 6
+    max_retry_after_s: float = 300.0
+    max_answer_bytes: int = 1 << 20
 
     def public(self) -> dict[str, Any]:
         """The spec as a plain dict safe to save (it never holds the key)."""
@@ -105,7 +110,7 @@ def resolve_endpoint(config: Mapping[str, Any], name: str) -> LLMSpec:
         base_urls = tuple(base)
     else:
         raise ConfigError(f"judges.{name}.base_url: must be a URL or a list of URLs, got {base!r}")
-    for key in ("concurrency", "max_tokens"):
+    for key in ("concurrency", "max_tokens", "max_answer_bytes"):
         if not isinstance(merged[key], int) or merged[key] < 1:
             raise ConfigError(
                 f"judges.{name}.{key}: must be a positive integer, got {merged[key]!r}"
@@ -118,6 +123,11 @@ def resolve_endpoint(config: Mapping[str, Any], name: str) -> LLMSpec:
             )
     if not isinstance(merged["max_retries"], int) or merged["max_retries"] < 0:
         raise ConfigError(f"judges.{name}.max_retries: must be an integer >= 0")
+    wait = merged["max_retry_after_s"]
+    if not isinstance(wait, (int, float)) or isinstance(wait, bool) or wait < 0:
+        raise ConfigError(
+            f"judges.{name}.max_retry_after_s: must be a number of seconds >= 0, got {wait!r}"
+        )
     return LLMSpec(
         name=name,
         model=str(model),
@@ -130,4 +140,6 @@ def resolve_endpoint(config: Mapping[str, Any], name: str) -> LLMSpec:
         tpm=merged["tpm"],
         timeout_s=float(merged["timeout_s"]),
         max_retries=int(merged["max_retries"]),
+        max_retry_after_s=float(wait),
+        max_answer_bytes=int(merged["max_answer_bytes"]),
     )
