@@ -7,11 +7,14 @@ import os
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from miner.cli import main
 from miner.config import load_config
 from miner.ingest import read_prompt_texts, run_ingest
 from miner.ingest.sources import resolve_sources
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 from tests.ingest_fixtures import PROMPT_A, PROMPT_B, PROMPT_C, write_csv, write_jsonl
 from tests.test_ingest_errors import SKIP, ingest_error
 
@@ -149,3 +152,13 @@ def test_recursive_glob_keeps_globs_rules(tmp_path, monkeypatch):
     assert labels == ["d/e/two.jsonl", "d/one.jsonl", "top.jsonl"]
     absolute = [source.label for source in resolve_sources([f"{tmp_path}/d/**/t*.jsonl"])]
     assert absolute == [f"{tmp_path}/d/e/two.jsonl"]
+
+
+# -- untrusted text in messages ---------------------------------------------------------
+
+def test_control_characters_in_field_names_are_escaped_in_the_error_line(tmp_path):
+    path = write_jsonl(tmp_path / "log.jsonl", [{"\x1b[31mred\x1b[0m \u202eevil": PROMPT_A}])
+    result = CliRunner().invoke(main, ["ingest", str(path), "--run", str(tmp_path / "run")])
+    line = assert_cli_error(result, str(path), "line 1: unrecognised record")
+    assert "\x1b" not in line and "\u202e" not in line
+    assert "(fields seen: \\x1b[31mred\\x1b[0m \\u202eevil)" in line

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from miner.console import printable
 from miner.errors import InputError
 from miner.ingest.encoding import utf8_stream
 from miner.ingest.sources import Source
@@ -255,7 +256,7 @@ def _read_arrow(source: Source) -> Iterator[RawRow]:
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:
-    """An exception's message on one line, bounded (it may quote untrusted input)."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """An exception's message on one printable line, bounded (it may quote untrusted input)."""
+    text = printable(" ".join(str(exc).split())) or type(exc).__name__
     return text if len(text) <= limit else text[:limit] + "..."
 
