@@ -1,4 +1,5 @@
-"""Hostile input found by an adversarial run (issue 13): nesting, line breaks, encodings, loops."""
+"""Hostile input found by an adversarial run (issue 13): nesting, line breaks, encodings, loops,
+escapes in messages, and the language of prompts that hold code."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from click.testing import CliRunner
 from miner.cli import main
 from miner.config import load_config
 from miner.ingest import read_prompt_texts, run_ingest
+from miner.ingest.languages import detect_language
+from miner.ingest.prose import prose_of
 from miner.ingest.sources import resolve_sources
 from miner.run import Run
 from tests.cli_errors import assert_cli_error
 from tests.ingest_fixtures import PROMPT_A, PROMPT_B, PROMPT_C, write_csv, write_jsonl
+from tests.language_fixtures import ENGLISH_WITH_CODE, OTHER_WITH_CODE
 from tests.test_ingest_errors import SKIP, ingest_error
 
 DEEP = "[" * 1000 + "]" * 1000   # 2 KB that Python's JSON parser cannot follow
@@ -162,3 +166,28 @@ def test_control_characters_in_field_names_are_escaped_in_the_error_line(tmp_pat
     line = assert_cli_error(result, str(path), "line 1: unrecognised record")
     assert "\x1b" not in line and "\u202e" not in line
     assert "(fields seen: \\x1b[31mred\\x1b[0m \\u202eevil)" in line
+
+
+# -- 8. language detection of prompts holding code -------------------------------------
+
+def test_english_prompts_holding_code_pass_the_english_filter(tmp_path):
+    path = write_jsonl(tmp_path / "code.jsonl", [{"prompt": text} for text in ENGLISH_WITH_CODE])
+    run = Run(tmp_path / "run")
+    run_ingest(run, load_config(None, {"ingest.min_chars": 1}), [path])
+    funnel = {step["step"]: step for step in json.loads(run.file("funnel.json").read_text())}
+    assert funnel["language in en"]["dropped"] == 0
+    frame = pd.read_parquet(run.file("prompts.parquet"))
+    assert frame["language"].tolist() == ["en"] * len(ENGLISH_WITH_CODE)
+
+
+@pytest.mark.parametrize("code,text", OTHER_WITH_CODE)
+def test_other_languages_holding_code_keep_their_language(code, text):
+    assert detect_language(text, {"en"}) == code
+
+
+def test_prose_leaves_out_code_but_keeps_a_prompt_that_is_all_code():
+    text = ("How would you write this java code? public void run() {\n  x = 1;\n}\n"
+            "```python\nimport os\n```\nand why does `os.walk` skip links?")
+    assert prose_of(text) == "How would you write this java code?\nand why does   skip links?"
+    code = "for (i = 0; i < n; i++) {\n  total += xs[i];\n}"
+    assert prose_of(code) == code
