@@ -342,9 +342,8 @@ def test_cli_score_prints_summary_and_errors_are_one_line(tmp_path):
         (["judges", "compare", "a", "b", "--run", str(run.path)], "no prompt in common"),
     ]:
         result = runner.invoke(main, args)
-        assert result.exit_code == 1, (args, result.output)
-        assert result.output.startswith("error: ") and message in result.output
-        assert result.output.count("\n") == 1 and "Traceback" not in result.output
+        assert_cli_error(result, message)
+        assert result.output.count("\n") == 1, (args, result.output)
 
 
 def test_killed_run_resumes_without_judging_a_prompt_twice(tmp_path):
