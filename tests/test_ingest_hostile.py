@@ -18,7 +18,15 @@ from miner.ingest.prose import prose_of
 from miner.ingest.sources import resolve_sources
 from miner.run import Run
 from tests.cli_errors import assert_cli_error
-from tests.ingest_fixtures import PROMPT_A, PROMPT_B, PROMPT_C, write_csv, write_jsonl
+from tests.ingest_fixtures import (
+    PROMPT_A,
+    PROMPT_B,
+    PROMPT_C,
+    write_csv,
+    write_json_array,
+    write_jsonl,
+    write_parquet,
+)
 from tests.language_fixtures import ENGLISH_WITH_CODE, OTHER_WITH_CODE
 from tests.test_ingest_errors import SKIP, ingest_error
 
@@ -60,19 +68,23 @@ def test_deeply_nested_csv_cell_is_one_line_error_and_skippable(tmp_path):
 MULTILINE = f"{PROMPT_A}\r\nand then\r\nexplained it again,\nslowly."
 
 
-def test_csv_keeps_line_breaks_and_matches_jsonl_text_and_hash(tmp_path):
-    csv_path = write_csv(tmp_path / "log.csv", [{"prompt": MULTILINE}])
-    jsonl_path = write_jsonl(tmp_path / "log.jsonl", [{"prompt": MULTILINE}])
-    assert b"\r\nand then" in csv_path.read_bytes()
+def test_csv_keeps_line_breaks_and_every_format_gives_the_same_text_and_hash(tmp_path):
+    records = [{"prompt": MULTILINE}]
+    paths = [write_csv(tmp_path / "log.csv", records),
+             write_csv(tmp_path / "log.csv.gz", records, gz=True),
+             write_jsonl(tmp_path / "log.jsonl", records),
+             write_json_array(tmp_path / "log.json", records),
+             write_parquet(tmp_path / "log.parquet", records)]
+    assert b"\r\nand then" in paths[0].read_bytes()
     expected = MULTILINE.replace("\r\n", "\n")
-    assert read_prompt_texts([csv_path], load_config()) == [expected]
-    assert read_prompt_texts([jsonl_path], load_config()) == [expected]
+    for path in paths:
+        assert read_prompt_texts([path], load_config()) == [expected], path
     run = Run(tmp_path / "run")
-    run_ingest(run, load_config(), [csv_path, jsonl_path])
+    run_ingest(run, load_config(), paths)
     frame = pd.read_parquet(run.file("prompts.parquet"))
-    assert frame["text"].tolist() == [expected, expected]
+    assert frame["text"].tolist() == [expected] * len(paths)
     assert frame["hash"].nunique() == 1
-    assert frame["dup_of"].tolist()[1] == frame["id"].tolist()[0]
+    assert frame["dup_of"].tolist()[1:] == [frame["id"].tolist()[0]] * (len(paths) - 1)
 
 
 # -- 5. encodings ---------------------------------------------------------------------------
