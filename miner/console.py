@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from typing import TypeVar
@@ -12,9 +13,20 @@ from tqdm import tqdm
 T = TypeVar("T")
 
 
+# C0/C1 controls (ESC starts terminal escape sequences), DEL, bidi overrides and isolates.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for one terminal line: control characters (newlines, ESC) and bidi
+    overrides shown as escapes, so untrusted text quoted in a message cannot break or
+    restyle the line."""
+    return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 def info(message: str) -> None:
-    """Print one status line to stderr."""
-    click.echo(message, err=True)
+    """Print one status line to stderr (control characters escaped)."""
+    click.echo(printable(message), err=True)
 
 
 def progress(

@@ -131,6 +131,8 @@ JUDGE: dict[str, Alternatives] = {
     "tpm": [positive(), None],
     "timeout_s": [positive()],
     "max_retries": [at_least(0)],
+    "max_retry_after_s": [Interval(float, 0, None)],
+    "max_answer_bytes": [at_least(1)],
 }
 
 SCORE: dict[str, Alternatives] = {

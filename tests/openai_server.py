@@ -1,8 +1,10 @@
 """A local OpenAI-compatible HTTP server for tests: real sockets, scripted behaviour.
 
 Each route calls a handler with the parsed JSON request; the handler returns a dict (sent as
-200 JSON) or a `Reply` (any status, headers, raw or JSON body, optional delay), so tests can
-script correct answers, malformed ones, 429s with Retry-After, 500s and slow responses.
+200 JSON) or a `Reply` (any status, headers, raw or JSON body, optional delay, optionally
+chunked with no Content-Length), so tests can script correct answers, malformed ones, 429s
+with Retry-After, 500s, slow responses and endless ones. `sent` holds the body bytes each
+reply got out before the client hung up.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Reply:
     body: dict | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    chunked: bool = False
 
 
 def chat_body(
@@ -77,6 +80,7 @@ class OpenAIServer:
         }
         self.requests: list[tuple[str, dict]] = []
         self.headers_seen: list[dict[str, str]] = []
+        self.sent: list[int] = []
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), self._make_handler())
         self._httpd.daemon_threads = True
@@ -134,15 +138,29 @@ class OpenAIServer:
                     time.sleep(reply.delay)
                 body = reply.body if reply.body is not None else {}
                 payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                sent = 0
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
+                    if reply.chunked:
+                        self.send_header("Transfer-Encoding", "chunked")
+                    else:
+                        self.send_header("Content-Length", str(len(payload)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if not reply.chunked:
+                        self.wfile.write(payload)
+                        sent = len(payload)
+                    else:
+                        for start in range(0, len(payload), 1 << 16):
+                            block = payload[start:start + (1 << 16)]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
+                            sent += len(block)
+                        self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout test): nothing to do
+                    self.close_connection = True  # the client gave up (a timeout, a cap)
+                with server._lock:
+                    server.sent.append(sent)
 
         return _Handler

@@ -12,6 +12,7 @@ import pytest
 
 from miner.config import load_config
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 
 TOPICS = {
     "cooking": (
@@ -368,7 +369,7 @@ def test_cluster_command_reuses_the_fit_and_reports_bad_config_in_one_line(clust
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(layer))
     result = CliRunner().invoke(main, ["cluster", "--run", str(run.path), "--config", str(bad)])
-    assert result.exit_code == 1
+    assert_cli_error(result, "'cluster.outliers'")
     assert result.output.strip().splitlines() == [
         f"error: {bad}: 'cluster.outliers' must be one of keep, embeddings, got 'drop'"
     ]

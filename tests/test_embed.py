@@ -21,6 +21,7 @@ from miner.embed.cache import text_hashes
 from miner.embed.local import cpu_supports_bf16, resolve_precision
 from miner.errors import ConfigError, MinerError, MissingArtifactError
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 from tests.test_embed_fixtures import PROMPTS, CountingEmbedder, config_with, write_prompts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -212,9 +213,7 @@ def test_cli_embed_prints_summary_and_json(tmp_path):
     again = runner.invoke(main, ["embed", "--run", str(tmp_path)])
     assert again.exit_code == 0 and "up to date" in again.stderr
     missing = runner.invoke(main, ["embed", "--run", str(tmp_path / "empty")])
-    assert missing.exit_code == 1
-    assert missing.stderr.strip().startswith("error:") and "miner ingest" in missing.stderr
-    assert "Traceback" not in missing.stderr
+    assert_cli_error(missing, "prompts.parquet", "miner ingest")
 
 
 def test_prompts_without_a_text_column_are_one_line_errors(tmp_path):
@@ -224,8 +223,7 @@ def test_prompts_without_a_text_column_are_one_line_errors(tmp_path):
     pq.write_table(pa.table({"id": ["a"], "prompt": ["no text column here"]}),
                    tmp_path / "prompts.parquet")
     result = CliRunner().invoke(main, ["embed", "--run", str(tmp_path)])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: ") and "column 'text' is missing" in result.stderr
+    assert_cli_error(result, "prompts.parquet", "column 'text' is missing")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -233,7 +231,7 @@ def test_prompts_without_a_text_column_are_one_line_errors(tmp_path):
 def test_asking_for_a_missing_gpu_is_a_one_line_error(tmp_path):
     write_prompts(tmp_path, PROMPTS[:2])
     result = CliRunner().invoke(main, ["embed", "--run", str(tmp_path), "--device", "cuda"])
-    assert result.exit_code == 1 and "embed.device is cuda but torch sees no GPU" in result.stderr
+    assert_cli_error(result, "embed.device is cuda but torch sees no GPU")
 
 
 def test_text_hashes_are_exact_text_keys():

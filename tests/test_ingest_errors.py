@@ -16,6 +16,7 @@ from miner.config import load_config
 from miner.errors import ConfigError, InputError
 from miner.ingest import read_prompt_texts, run_ingest
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 from tests.ingest_fixtures import PROMPT_A, PROMPT_B, PROMPT_C, write_csv, write_jsonl
 
 SKIP = {"ingest.on_error": "skip"}
@@ -293,10 +294,6 @@ def test_cli_flags_reach_the_config(tmp_path):
 def test_cli_errors_are_one_line_without_traceback(tmp_path, content, extra, expected):
     (tmp_path / "log.jsonl").write_text(content)
     done = miner("ingest", "log.jsonl", "--run", "out", *extra, cwd=tmp_path)
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [
-        line for line in done.stderr.splitlines() if expected in line
-    ]
-    assert done.stderr.splitlines()[-1].startswith(expected)
+    line = assert_cli_error(done, expected)
+    assert line.startswith(expected) and done.stderr.splitlines()[-1] == line
     assert not (tmp_path / "out" / "prompts.parquet").exists()

@@ -197,6 +197,9 @@ def test_bare_model_name_uses_openai_base_url(monkeypatch):
         ({"concurrency": 0}, "judges.j.concurrency"),
         ({"rpm": -1}, "judges.j.rpm"),
         ({"base_url": 3}, "judges.j.base_url"),
+        ({"max_answer_bytes": 0}, "'judges.j.max_answer_bytes' must be an integer >= 1"),
+        ({"max_retry_after_s": -1}, "'judges.j.max_retry_after_s' must be a number >= 0"),
+        ({"max_retry_after_s": "long"}, "judges.j.max_retry_after_s"),
     ],
 )
 def test_bad_judge_entries_are_one_clear_error(entry, message):
@@ -209,6 +212,59 @@ def test_retry_after_forms():
     assert retry_after_seconds({"retry-after-ms": "250"}) == 0.25
     assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert retry_after_seconds({}) is None
+    assert retry_after_seconds({"retry-after": "not a date"}) is None
+    assert retry_after_seconds({"retry-after": "3600"}) == 300.0
+    assert retry_after_seconds({"retry-after": "3600"}, cap=30.0) == 30.0
+
+
+def test_a_long_retry_after_is_announced_and_capped_by_config(record_sleeps, capsys):
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        if len(calls) == 1:
+            return Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "3600"})
+        if len(calls) == 2:
+            return Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "2"})
+        return echo(request)
+
+    with OpenAIServer(chat=handler) as server:
+        spec = make_spec(server.base_url, concurrency=1, max_retry_after_s=120)
+        results = complete_many(spec, make_requests(1))
+    assert results[0].status == "ok" and record_sleeps[:2] == [120.0, 2.0]
+    lines = capsys.readouterr().err.splitlines()   # the 2 s wait is not announced
+    assert len(lines) == 1 and "slow down" in lines[0]
+    assert lines[0].startswith("judge 'j': the server asked to wait 3,600 s (HTTP 429")
+    assert lines[0].endswith("; waiting 120 s, capped by judges.j.max_retry_after_s")
+
+
+def test_an_answer_over_the_byte_cap_is_not_read_nor_stored(tmp_path):
+    huge = "x" * (64 << 20)
+
+    def endless(request):
+        content = request["messages"][-1]["content"]
+        if content == "question 1":
+            return Reply(200, chat_body(huge), chunked=True)   # no Content-Length: streamed
+        if content == "question 2":
+            return chat_body("y" * (4 << 20))                   # over the cap by Content-Length
+        return echo(request)
+
+    with OpenAIServer(chat=endless) as server, LLMCache(tmp_path / "c.sqlite") as cache:
+        stats = CallStats()
+        spec = make_spec(server.base_url, concurrency=1)
+        assert spec.max_answer_bytes == 1 << 20
+        results = complete_many(spec, make_requests(3), cache, stats=stats)
+        assert [r.status for r in results] == ["ok", "too_large", "too_large"]
+        assert results[1].content is None and results[1].error == "answer over 1,048,576 bytes"
+        assert stats.status == {"ok": 1, "too_large": 2}
+        stored = cache.get_many([r.key for r in results])
+        assert [stored[r.key].status for r in results] == ["ok", "too_large", "too_large"]
+        assert stored[results[1].key].content is None
+        again = complete_many(spec, make_requests(3), cache)   # cached: not asked again
+        assert [r.status for r in again] == ["ok", "too_large", "too_large"]
+        assert len(server.requests) == 3
+    assert server.sent[1] < 32 << 20   # the 64 MiB body was cut off, not drained
+    assert (tmp_path / "c.sqlite").stat().st_size < 1 << 20
 
 
 class FakeClock:

@@ -92,18 +92,24 @@ def test_changing_top_reruns_only_select_and_report(demo_run) -> None:
     assert len(questions) == 12
 
 
-def test_run_exclude_near_drops_a_benchmark_question_and_reruns_only_select(demo_run) -> None:
+def test_run_exclude_near_drops_a_benchmark_question_and_reruns_only_select_and_report(
+    demo_run,
+) -> None:
     run_dir, result = demo_run
     assert result.exit_code == 0, result.output
+    run_json(run_dir)  # the demo's own settings, whichever test ran before this one
     taken = [json.loads(line) for line in
              (run_dir / "benchmark" / "question.jsonl").read_text().splitlines()]
+    assert len(taken) == 20
     existing = run_dir.parent / "existing_benchmark.jsonl"  # MT-bench shaped, one question
     existing.write_text(json.dumps({"question_id": 1, "category": "x",
                                     "turns": [taken[0]["prompt"], "and then?"]}) + "\n")
     before = manifest(run_dir)
     summary = run_json(run_dir, "--exclude-near", str(existing))
     assert [s["stage"] for s in summary["stages"] if not s["skipped"]] == ["select", "report"]
-    assert manifest(run_dir)["embed"] == before["embed"]
+    after = manifest(run_dir)
+    for stage in ["ingest", "embed", "index", "cluster", "score"]:
+        assert after[stage] == before[stage]
     now = [json.loads(line)["prompt"] for line in
            (run_dir / "benchmark" / "question.jsonl").read_text().splitlines()]
     assert taken[0]["prompt"] not in now

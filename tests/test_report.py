@@ -20,6 +20,7 @@ from miner.config import load_config
 from miner.report import figures, run_report
 from miner.report.render import script_json
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 from tests.test_report_fixtures import (
     CRITERIA,
     HOSTILE,
@@ -393,23 +394,17 @@ def test_bad_input_is_one_line(tmp_path, artifact, content, message):
     run = build_run(tmp_path / "run", hostile=False)
     (run / artifact).write_text(content)
     result = CliRunner().invoke(main, ["report", "--run", str(run)])
-    assert result.exit_code == 1
-    lines = result.stderr.strip().splitlines()
-    assert lines[-1].startswith("error: ") and message in lines[-1], result.stderr
-    assert "Traceback" not in result.output
+    assert_cli_error(result, message)
 
 
 def test_missing_prompts_and_duplicate_ids(tmp_path):
     result = CliRunner().invoke(main, ["report", "--run", str(tmp_path / "empty")])
-    assert result.exit_code == 1 and "run `miner ingest" in result.stderr
+    assert_cli_error(result, "run `miner ingest")
     run = build_run(tmp_path / "run", hostile=False, artifacts=("topics",))
     topics = pd.read_parquet(run / "topics.parquet")
     pd.concat([topics, topics.head(1)]).to_parquet(run / "topics.parquet")
     result = CliRunner().invoke(main, ["report", "--run", str(run)])
-    assert (
-        result.exit_code == 1
-        and "topics.parquet: id 'p00000' appears more than once" in result.stderr
-    )
+    assert_cli_error(result, "topics.parquet: id 'p00000' appears more than once")
 
 
 def test_large_run_stays_small(tmp_path):
@@ -435,5 +430,4 @@ def test_topics_of_the_wrong_type_is_one_line(tmp_path):
     topics = pd.read_parquet(run / "topics.parquet")
     topics.assign(topic=topics["topic"].astype(str) + "x").to_parquet(run / "topics.parquet")
     result = CliRunner().invoke(main, ["report", "--run", str(run)])
-    assert result.exit_code == 1
-    assert "topics.parquet: 'topic' must hold integers" in result.stderr.strip().splitlines()[-1]
+    assert_cli_error(result, "topics.parquet: 'topic' must hold integers")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
+import zlib
 
 import pandas as pd
 import pytest
@@ -270,12 +272,59 @@ def test_map_hover_shows_the_prompt_as_text(report):
     assert page.page.evaluate("window.__pwned") is None and page.dialogs == []
 
 
-def test_overview_screenshot_saved_in_the_run(report):
-    run, page = report
+def png_pixels(path) -> tuple[int, int, set[bytes]]:
+    """(width, height, distinct colours) of an 8-bit RGB or RGBA PNG, decoded here (no PIL)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    chunks, pos = {}, 8
+    while pos < len(data):
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunks.setdefault(kind, []).append(data[pos + 8:pos + 8 + size])
+        pos += 12 + size
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][0][:10])
+    assert depth == 8 and colour in (2, 6), (depth, colour)
+    step = 3 if colour == 2 else 4
+    raw = zlib.decompress(b"".join(chunks[b"IDAT"]))
+    stride = width * step
+    previous = bytearray(stride)
+    colours: set[bytes] = set()
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            left = line[i - step] if i >= step else 0
+            up, corner = previous[i], previous[i - step] if i >= step else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc
+                                      else corner)) & 255
+        colours.update(bytes(line[i:i + 3]) for i in range(0, stride, step * 7))
+        previous = line
+    return width, height, colours
+
+
+def assert_overview(path) -> None:
+    """`path` is a 1280x1000 render of the report's top with its charts drawn (many colours;
+    a blank or error page has a handful)."""
+    width, height, colours = png_pixels(path)
+    assert (width, height) == (1280, 1000)
+    assert len(colours) >= 50, len(colours)
+
+
+def test_overview_screenshot_saved_in_the_run(tmp_path):
+    run = build_run(tmp_path / "run", hostile=False)
+    outcome = run_report(Run(run), load_config(overrides={"report.screenshot": True}))
+    assert not outcome.skipped
     target = run / "report" / "overview.png"
-    page.page.evaluate("window.scrollTo(0, 0)")
-    page.page.screenshot(path=str(target))
-    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
+    assert_overview(target)
+    assert "report/overview.png" in Run(run).stage_entry("report")["outputs"]
 
 
 def test_no_text_page_works_without_text(tmp_path, browser_context):
@@ -297,6 +346,5 @@ def test_cli_screenshot_flag(tmp_path):
     run = build_run(tmp_path / "run", hostile=False)
     result = CliRunner().invoke(main, ["report", "--run", str(run), "--screenshot"])
     assert result.exit_code == 0, result.output
-    shot = run / "report" / "overview.png"
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    assert_overview(run / "report" / "overview.png")
     shutil.rmtree(run)

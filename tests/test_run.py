@@ -1,5 +1,6 @@
 """Run folder: atomic writes, manifest records, stage skipping and --force."""
 
+import hashlib
 import json
 
 import pytest
@@ -53,7 +54,8 @@ def test_manifest_records_counts_timing_versions_and_digests(tmp_path):
     assert entry["counts"] == {"rows": 2}
     assert entry["inputs"] == {"src": "d1"}
     assert entry["seconds"] >= 0 and "numpy" in entry["versions"]
-    assert entry["outputs"]["out.txt"]["digest"] == run.digest("out.txt")
+    # sha256 of the bytes written, computed here, not by the function that recorded it
+    assert entry["outputs"]["out.txt"]["digest"] == hashlib.sha256(b"v1").hexdigest()[:16]
 
 
 def test_failed_stage_leaves_no_artifact_and_no_record(tmp_path):

@@ -18,6 +18,7 @@ from miner.errors import ConfigError
 from miner.run import Run
 from miner.select import load_candidates, params_from_config, run_select, select_benchmark
 from miner.select.contamination import ExclusionSet, nearest_excluded
+from tests.cli_errors import assert_cli_error
 
 DIM = 16
 
@@ -353,11 +354,9 @@ def test_cli_select_json_and_errors(funnel_run: Run) -> None:
     assert "selected 6 of --top 50" in result.stdout
     assert "relaxing would give:" in result.stdout
     bad = runner.invoke(main, ["select", "--run", str(funnel_run.path), "--quota", "coding"])
-    assert bad.exit_code == 1
-    assert bad.output.strip().startswith("error: --quota 'coding'")
-    assert "Traceback" not in bad.output
+    assert assert_cli_error(bad).startswith("error: --quota 'coding'")
     empty = runner.invoke(main, ["select", "--run", str(funnel_run.path.parent / "nothing")])
-    assert empty.exit_code == 1 and "prompts.parquet does not exist" in empty.output
+    assert_cli_error(empty, "prompts.parquet does not exist")
 
 
 def test_relaxed_cap_is_the_smallest_that_reaches_top(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from miner.config import load_config
 from miner.embed import make_embedder
 from miner.errors import ConfigError
 from miner.select import run_select
+from tests.cli_errors import assert_cli_error
 from tests.test_select import write_run
 
 HAWAII = ("Compose an engaging travel blog post about a recent trip to Hawaii, highlighting "
@@ -77,10 +78,14 @@ def test_cli_prints_what_was_dropped_and_why(embedded_run) -> None:
     assert result.exit_code == 0, result.output
     assert "dropped 1 prompts near --exclude-near questions:" in result.stdout
     assert "copy: cosine" in result.stdout and "mt_bench_question.jsonl" in result.stdout
-    missing = CliRunner().invoke(main, ["select", "--run", str(run.path), "--exclude-near",
-                                        str(Path(bench).with_name("nope.jsonl"))])
-    assert missing.exit_code != 0 and "nope.jsonl" in missing.output
-    assert "Traceback" not in missing.output
+    nope = Path(bench).with_name("nope.jsonl")
+    for command in (["select"], ["run", str(bench)]):   # run: refused before any stage
+        missing = CliRunner().invoke(main, [*command, "--run", str(run.path), "--exclude-near",
+                                            str(nope)])
+        assert_cli_error(missing, f"error: {nope}: --exclude-near file does not exist")
+    folder = CliRunner().invoke(main, ["select", "--run", str(run.path), "--exclude-near",
+                                       str(run.path)])
+    assert_cli_error(folder, f"{run.path}: --exclude-near file is a folder, not a file")
 
 
 def test_a_different_embedding_model_is_refused(embedded_run, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import sys
 import click
 
 from miner import __version__
+from miner.console import printable
 from miner.errors import MinerError
 
 # One module per command (or command group); each defines a click command named like it.
@@ -28,7 +29,7 @@ class MinerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MinerError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(str(exc))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted: finished chunks are kept; rerun to resume", err=True)

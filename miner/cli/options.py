@@ -13,6 +13,7 @@ import click
 from miner import schema
 from miner.config import Config, default_config_path, load_config, read_yaml
 from miner.constraints import Interval, Options
+from miner.errors import InputError
 from miner.run import Run
 
 DEFAULT_RUN = Path("outputs") / "run"
@@ -86,14 +87,20 @@ def exclude_near_option(func: Callable) -> Callable:
     """`--exclude-near FILE` (repeatable): a benchmark whose questions the selection avoids."""
     return click.option(
         "--exclude-near", "exclude_near", multiple=True, metavar="FILE",
-        type=click.Path(exists=True, dir_okay=False),
         help="Drop prompts near a question of this benchmark file (any format ingest reads: "
              "MT-bench, Arena-Hard, ...). Repeat for more files.",
     )(func)
 
 
 def exclude_near_files(files: tuple[str, ...]) -> list[str] | None:
-    """The `select.exclude_near` override for `--exclude-near` (None when not given)."""
+    """The `select.exclude_near` override for `--exclude-near` (None when not given).
+
+    A name that is not a file is one `InputError` line, before any stage runs.
+    """
+    for file in files:
+        if not Path(file).is_file():
+            problem = "is a folder, not a file" if Path(file).is_dir() else "does not exist"
+            raise InputError(f"{file}: --exclude-near file {problem}")
     return [str(Path(f).resolve()) for f in files] or None
 
 

@@ -22,6 +22,9 @@ from miner.errors import ConfigError, MinerError
 from miner.llm import LLMSpec, apost_many
 from miner.llm.spec import OPENAI_URL
 
+# Replies carry a batch of vectors as JSON text: 2,048 inputs x 3,072 floats is ~120 MB.
+EMBEDDINGS_REPLY_BYTES = 256 << 20
+
 
 class APIEmbedder(Embedder):
     """Embeddings from an OpenAI-compatible `/embeddings` endpoint."""
@@ -48,6 +51,7 @@ class APIEmbedder(Embedder):
             base_urls=(self.endpoint,), api_key_env=str(section["api_key_env"]),
             concurrency=concurrency, timeout_s=float(section["api_timeout_s"]),
             max_retries=int(section["api_max_retries"]),
+            max_answer_bytes=EMBEDDINGS_REPLY_BYTES,
         )
         self._dim: int | None = int(self.dimensions) if self.dimensions else None
 

@@ -52,7 +52,7 @@ class PromptFilter:
             self.cut += 1
         language = language_code(conversation.language)
         if language is None and section["detect_language"]:
-            language = detect_language(text)
+            language = detect_language(text, self.languages)
         if self.languages and language not in self.languages:
             self.dropped["language"] += 1
             return None

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from miner.console import printable
 from miner.errors import InputError
+from miner.ingest.encoding import utf8_stream
 from miner.ingest.sources import Source
 from miner.ingest.streams import Malformed, TooLong, bounded_lines, json_array_elements
 
@@ -58,14 +60,28 @@ def read_rows(
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise InputError(f"{source.label}: cannot read ({reason})") from None
+    except UnicodeDecodeError as exc:  # raised only by a byte-order-mark decoder
+        raise InputError(
+            f"{source.label}: not valid {exc.encoding.upper()} text, although its byte-order "
+            f"mark says so ({_short(exc)})"
+        ) from None
 
 
 @contextlib.contextmanager
 def _open_binary(source: Source) -> Iterator[IO[bytes]]:
+    """The file's bytes as UTF-8 (gunzipped; a byte-order mark decides the encoding)."""
     assert source.path is not None
     opener = gzip.open if source.compressed else open
     with opener(source.path, "rb") as handle:
-        yield handle
+        yield utf8_stream(handle, source.label)
+
+
+def _loads(text: bytes | str) -> Any:
+    """`json.loads`, with nesting too deep for Python's parser reported as a `ValueError`."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _read_jsonl(handle: IO[bytes], limit: int) -> Iterator[RawRow]:
@@ -76,7 +92,12 @@ def _read_jsonl(handle: IO[bytes], limit: int) -> Iterator[RawRow]:
         if not line.strip():
             continue
         try:
-            yield RawRow(number, json.loads(line))
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield RawRow(number, None, f"not UTF-8 text ({_short(exc)})")
+            continue
+        try:
+            yield RawRow(number, _loads(text))
         except ValueError as exc:
             yield RawRow(number, None, f"invalid JSON ({_short(exc)})")
 
@@ -86,10 +107,17 @@ def _read_json_array(source: Source, handle: IO[bytes], limit: int) -> Iterator[
     try:
         for index, value in enumerate(json_array_elements(handle, limit), start=1):  # noqa: B007
             yield RawRow(index, value)
+    except RecursionError:
+        raise InputError(
+            f"{source.label}: element {index + 1} is nested too deeply (a JSON array cannot be "
+            "resumed past a broken element; fix the file or convert it to JSON lines)"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source.label}: element {index + 1}: not {exc.encoding.upper()} text"
+        ) from None
     except ValueError as exc:
         raise InputError(f"{source.label}: {exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{source.label}: element {index + 1}: not UTF-8 text") from None
     except (Malformed, TooLong) as exc:
         kind = "is " if isinstance(exc, TooLong) else "invalid JSON: "
         raise InputError(
@@ -99,13 +127,14 @@ def _read_json_array(source: Source, handle: IO[bytes], limit: int) -> Iterator[
 
 
 def _csv_lines(handle: IO[bytes], limit: int, problems: list[str]) -> Iterator[str]:
-    """Decoded CSV lines; an over-long line becomes an empty line and a noted problem."""
+    """Decoded CSV lines, each ending in "\\n" (so a quoted field keeps its line breaks, CRLF
+    normalised); an over-long line becomes an empty line and a noted problem."""
     for line in bounded_lines(handle, limit):
         if isinstance(line, TooLong):
             problems.append(f"line is {line}")
             yield ""
             continue
-        yield line.decode("utf-8-sig", errors="strict")
+        yield line.decode("utf-8", errors="strict") + "\n"
 
 
 def _read_csv(source: Source, handle: IO[bytes], limit: int) -> Iterator[RawRow]:
@@ -142,16 +171,28 @@ def _read_csv(source: Source, handle: IO[bytes], limit: int) -> Iterator[RawRow]
         if len(cells) != len(header):
             yield RawRow(number, None, f"has {len(cells)} fields, the header has {len(header)}")
             continue
-        record = {name: _csv_cell(cell) for name, cell in zip(header, cells, strict=True)}
+        try:
+            record = {name: _csv_cell(cell) for name, cell in zip(header, cells, strict=True)}
+        except _TooDeep:
+            yield RawRow(number, None, "a cell holds JSON nested too deeply")
+            continue
         yield RawRow(number, record)
+
+
+class _TooDeep(Exception):
+    """A CSV cell holds JSON nested deeper than Python's parser can follow."""
 
 
 def _csv_cell(cell: str) -> Any:
     """A CSV cell, with JSON lists and objects (nested conversations) decoded."""
     stripped = cell.lstrip()
     if stripped[:1] in ("[", "{"):
-        with contextlib.suppress(ValueError):
+        try:
             return json.loads(stripped)
+        except RecursionError:
+            raise _TooDeep from None
+        except ValueError:
+            return cell
     return cell
 
 
@@ -215,7 +256,7 @@ def _read_arrow(source: Source) -> Iterator[RawRow]:
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:
-    """An exception's message on one line, bounded (it may quote untrusted input)."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """An exception's message on one printable line, bounded (it may quote untrusted input)."""
+    text = printable(" ".join(str(exc).split())) or type(exc).__name__
     return text if len(text) <= limit else text[:limit] + "..."
 

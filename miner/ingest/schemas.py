@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from miner.console import printable
+
 USER_ROLES = frozenset({"user", "human", "prompter"})
 FLAT_FIELDS = ("prompt", "text", "instruction", "question")
 _ID_FIELDS = ("conversation_id", "conversation_hash", "question_id", "uid", "id")
@@ -167,6 +169,7 @@ def _kind(value: Any) -> str:
 
 
 def _fields(record: dict[str, Any]) -> str:
-    names = [" ".join(str(name).split())[:40] for name in list(record)[:_MAX_FIELDS_SHOWN]]
+    names = [printable(" ".join(str(name).split()))[:40]
+             for name in list(record)[:_MAX_FIELDS_SHOWN]]
     more = len(record) - len(names)
     return ", ".join(names) + (f" and {more} more" if more > 0 else "") if names else "none"

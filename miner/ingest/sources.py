@@ -7,7 +7,6 @@ Face hub id. The format of a file is decided by its name and confirmed by its fi
 
 from __future__ import annotations
 
-import glob
 import gzip
 import json
 import os
@@ -17,6 +16,8 @@ from pathlib import Path
 
 from miner.console import info
 from miner.errors import InputError
+from miner.ingest.encoding import decoded_head
+from miner.ingest.globs import expand_glob
 
 FORMATS = ("jsonl", "json", "csv", "parquet", "arrow", "hub")
 _EXTENSIONS = {
@@ -63,7 +64,7 @@ def _resolve_one(argument: str) -> list[Source]:
     if path.exists():
         return _resolve_folder(path) if path.is_dir() else [detect_file(path)]
     if _GLOB_CHARS.search(argument):
-        matches = sorted(glob.glob(argument, recursive=True))
+        matches = expand_glob(argument)
         if not matches:
             raise InputError(f"{argument}: no files match this pattern")
         found: list[Source] = []
@@ -163,7 +164,7 @@ def detect_file(path: Path) -> Source:
     elif compressed:
         raise InputError(f"{path}: named .gz but is not gzip data")
     head = _head(path, compressed)
-    first = head.lstrip()[:1]
+    first = decoded_head(head).lstrip()[:1]
     if head[:4] == b"PAR1":
         detected = "parquet"
     elif name_format in ("json", "jsonl", None) and first in (b"[", b"{"):

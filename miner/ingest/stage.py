@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +32,17 @@ def prompts_schema():
 
 
 def _unique_sources(sources: list[Source]) -> list[Source]:
-    """Drop a source named twice (say, by a glob and by name): it is read once."""
-    seen: set[Source] = set()
+    """Drop a source named twice (by a glob and by name, or through a symbolic link): each
+    real file is read once."""
+    seen: set[tuple[str, str | None]] = set()
     unique = []
     for source in sources:
-        if source in seen:
-            info(f"{source.label}: named more than once, read once")
+        where = source.hub_id if source.path is None else os.path.realpath(source.path)
+        key = (source.format, where)
+        if key in seen:
+            info(f"{source.label}: the same file as one named before, read once")
             continue
-        seen.add(source)
+        seen.add(key)
         unique.append(source)
     return unique
 

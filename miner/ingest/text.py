@@ -6,8 +6,9 @@ import hashlib
 
 
 def clean(text: str) -> str:
-    """Strip surrounding whitespace and replace what UTF-8 cannot hold (lone surrogates)."""
-    text = text.strip()
+    """Strip surrounding whitespace, turn CRLF line breaks into LF (so a text reads the same
+    from every format) and replace what UTF-8 cannot hold (lone surrogates)."""
+    text = text.strip().replace("\r\n", "\n")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

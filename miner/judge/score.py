@@ -15,9 +15,18 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from miner.artifacts import JUDGE_CACHE, PROMPTS, SCORE_SUMMARY, SCORES, prompt_roots, read_frame
+from miner.artifacts import (
+    JUDGE_CACHE,
+    PROMPTS,
+    SCORE_SUMMARY,
+    SCORES,
+    prompt_roots,
+    read_frame,
+    read_json,
+)
 from miner.config import Config
 from miner.console import info
+from miner.errors import MinerError
 from miner.judge.backends import BatchJudge
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict, judge_items
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
@@ -203,7 +212,10 @@ def run_score(run: Run, config: Config, *, force: bool = False,
     """The score stage (skipped when prompts, rubric, judges and config are unchanged).
 
     A previous run that left transport errors or missing answers is redone automatically:
-    its answered prompts come from the cache, so only the failures are sent again.
+    its answered prompts come from the cache, so only the failures are sent again. Prompts
+    left unscored by transport errors raise `MinerError` after the stage is recorded (its
+    scores and summary are written), so `miner score` and `miner run` exit non-zero and
+    `miner run` stops before select.
     """
     score = _score_section(config)
     rubric = load_rubric(score["rubric"])
@@ -222,11 +234,27 @@ def run_score(run: Run, config: Config, *, force: bool = False,
         "prices": {j.model: price_of(config, j.model) for j in judges},
         "cache_only": cache_only,
     }
-    return run.run_stage(
+    outcome = run.run_stage(
         "score",
         inputs={PROMPTS.name: run.digest(PROMPTS)},
         config=stage_config,
         outputs=[SCORES, SCORE_SUMMARY],
         body=lambda: stage_counts(write_scores(run, config, judges)),
         force=force,
+    )
+    check_transport_failures(read_json(run, SCORE_SUMMARY))
+    return outcome
+
+
+def check_transport_failures(summary: Mapping[str, Any]) -> None:
+    """Raise `MinerError` when transport errors left prompts unscored, saying how many and why."""
+    failed = (summary.get("failed") or {}).get("error", 0)
+    if not failed:
+        return
+    errors = summary.get("errors") or []
+    why = errors[0]["error"] if errors else "no answer"
+    raise MinerError(
+        f"score: {failed} of {summary['distinct_prompts']} prompts left unscored by failed "
+        f"requests (judge {summary['judge']}; first error: {' '.join(why.split())[:300]}); "
+        "the answers so far are cached: rerun to retry only the failed ones"
     )

@@ -4,10 +4,12 @@
 cached keys from the cache, sends the rest through the `openai` async client with
 `spec.concurrency` workers, round-robin over `spec.base_urls`, within the spec's
 requests/tokens-per-minute limits, retrying 429, 5xx, timeouts and connection errors with
-exponential backoff (or the server's `Retry-After`), and stores every completed answer in the
-cache the moment it arrives. Results come back in request order. An endpoint that fails every
-request (down, wrong model) stops the batch early with one clear error. `apost_many` is the
-same transport for other endpoints (embeddings).
+exponential backoff (or the server's `Retry-After`, capped at `max_retry_after_s`; a long
+wait is announced on stderr), and stores every completed answer in the cache the moment it
+arrives. A response body over `spec.max_answer_bytes` is not read further: it gets status
+`too_large` (counted and cached, its content dropped). Results come back in request order.
+An endpoint that fails every request (down, wrong model) stops the batch early with one
+clear error. `apost_many` is the same transport for other endpoints (embeddings).
 
 Token counts for rate limits are estimated as characters / 4 (tiktoken would download its
 BPE files); reported usage from the server is what gets stored.
@@ -26,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from miner.console import progress
+from miner.console import info, progress
 from miner.errors import ConfigError, MinerError
 from miner.llm.cache import CachedAnswer, LLMCache
 from miner.llm.ratelimit import RateLimiter
@@ -36,8 +38,12 @@ CHARS_PER_TOKEN = 4
 MAX_BACKOFF_S = 60.0
 MAX_RETRY_AFTER_S = 300.0
 MIN_FAILURES_IN_A_ROW = 10  # stop a batch whose endpoint is down (at least 2 x concurrency)
+LONG_WAIT_S = 5.0  # a Retry-After wait at least this long is announced
 ERROR = "error"
 OK = "ok"
+TOO_LARGE = "too_large"
+# What the client's own `with_streaming_response` sets: the body is left unread, to stream.
+_STREAM_RAW = {"X-Stainless-Raw-Response": "stream"}
 
 # (content, request) -> (status, parsed value). Status "ok" or a parse failure name.
 Parser = Callable[[str, "ChatRequest"], "tuple[str, Any]"]
@@ -109,26 +115,34 @@ def scrub(text: str, secrets: Sequence[str | None] = ()) -> str:
     return _SECRET_LIKE.sub(r"\1***", text)[:500]
 
 
-def retry_after_seconds(headers: Any) -> float | None:
-    """Seconds to wait from `retry-after-ms` / `Retry-After` (seconds or an HTTP date)."""
+def requested_wait(headers: Any) -> float | None:
+    """Seconds the server asks to wait in `retry-after-ms` / `Retry-After` (seconds or an
+    HTTP date), uncapped; None when it names no (readable) wait."""
     if headers is None:
         return None
     millis = headers.get("retry-after-ms")
     if millis:
         try:
-            return min(MAX_RETRY_AFTER_S, max(0.0, float(millis) / 1000.0))
+            return max(0.0, float(millis) / 1000.0)
         except ValueError:
             pass
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return min(MAX_RETRY_AFTER_S, max(0.0, float(value)))
+        return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
             return None
-        return min(MAX_RETRY_AFTER_S, max(0.0, parsed.timestamp() - time.time()))
+        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+def retry_after_seconds(headers: Any, cap: float = MAX_RETRY_AFTER_S) -> float | None:
+    """Seconds to wait from `retry-after-ms` / `Retry-After`, at most `cap`."""
+    wait = requested_wait(headers)
+    return None if wait is None else min(cap, wait)
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -165,6 +179,10 @@ class TransportError(Exception):
     """A request failed after every retry (the message is scrubbed of keys)."""
 
 
+class AnswerTooLarge(Exception):
+    """A response body went over `spec.max_answer_bytes`; the rest was not read."""
+
+
 class _Caller:
     """The clients, limiter and counters shared by the workers of one call."""
 
@@ -191,6 +209,7 @@ class _Caller:
         ]
         self.limiter = RateLimiter(spec.rpm, spec.tpm)
         self._next = 0
+        self._quiet_until = 0.0  # long waits overlapping an announced one are not announced
 
     def _retryable(self, exc: Exception) -> bool:
         """429, 408, 409, any 5xx, timeouts and connection errors are worth another try."""
@@ -205,7 +224,43 @@ class _Caller:
     def _describe(self, exc: Exception) -> str:
         status = getattr(exc, "status_code", None)
         prefix = f"HTTP {status}" if status else type(exc).__name__
-        return scrub(f"{prefix}: {exc}", [self.key])
+        return scrub(" ".join(f"{prefix}: {exc}".split()), [self.key])
+
+    async def _post(self, client: Any, path: str, body: dict[str, Any]) -> str | None:
+        """The response body as text, or None when it is over `spec.max_answer_bytes` (the
+        rest is not read)."""
+        cap = self.spec.max_answer_bytes
+        response = await client.post(path, body=body, cast_to=str,
+                                     options={"headers": _STREAM_RAW})
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                return None
+            chunks, size = [], 0
+            async for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    return None
+                chunks.append(chunk)
+        finally:
+            await response.close()
+        return b"".join(chunks).decode("utf-8")
+
+    def _wait_after(self, exc: Exception, attempt: int) -> float:
+        """How long to wait before retrying after `exc`; a long server-asked wait is said."""
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+        asked = requested_wait(headers)
+        if asked is None:
+            return backoff_seconds(attempt)
+        wait = min(self.spec.max_retry_after_s, asked)
+        now = time.monotonic()
+        if wait >= LONG_WAIT_S and now >= self._quiet_until:
+            self._quiet_until = now + wait
+            capped = (f", capped by judges.{self.spec.name}.max_retry_after_s"
+                      if asked > wait else "")
+            info(f"judge '{self.spec.name}': the server asked to wait {asked:,.0f} s "
+                 f"({self._describe(exc)[:80]}); waiting {wait:,.0f} s{capped}")
+        return wait
 
     async def post(self, path: str, body: dict[str, Any], tokens: int,
                    read: Callable[[str], Any]) -> tuple[Any, float]:
@@ -222,24 +277,33 @@ class _Caller:
             self.stats.http_requests += 1
             try:
                 # The client's own transport, auth, status errors and timeouts, without its
-                # typed request transform and response model (~0.5 ms of CPU per call).
-                text = await client.post(path, body=body, cast_to=str)
+                # typed request transform and response model (~0.5 ms of CPU per call); the
+                # body is streamed and read only up to the byte cap.
+                text = await self._post(client, path, body)
+                if text is None:
+                    raise AnswerTooLarge(f"answer over {spec.max_answer_bytes:,} bytes")
                 return read(text), round(time.perf_counter() - started, 4)
+            except AnswerTooLarge:
+                raise
             except Exception as exc:  # noqa: BLE001 - every failure becomes a counted status
                 error = self._describe(exc)
                 if not self._retryable(exc) or attempt == spec.max_retries:
                     break
                 self.stats.retries += 1
-                wait = retry_after_seconds(getattr(getattr(exc, "response", None), "headers", None))
-                await asyncio.sleep(backoff_seconds(attempt) if wait is None else wait)
+                await asyncio.sleep(self._wait_after(exc, attempt))
         raise TransportError(error)
 
     async def call(self, request: ChatRequest) -> ChatResult:
-        """Send one chat request; never raises for HTTP trouble (status "error")."""
+        """Send one chat request; never raises for HTTP trouble (status "error", or
+        "too_large" for an answer over the byte cap)."""
+        started = time.perf_counter()
         try:
             (content, usage), latency = await self.post(
                 "/chat/completions", chat_body(self.spec, request),
                 request.estimated_tokens(self.spec.max_tokens), _read_completion)
+        except AnswerTooLarge as exc:
+            return ChatResult(key=request.key, status=TOO_LARGE, error=str(exc),
+                              latency_s=round(time.perf_counter() - started, 4))
         except TransportError as exc:
             return ChatResult(key=request.key, status=ERROR, error=str(exc))
         return ChatResult(key=request.key, status=OK, content=content, prompt_tokens=usage[0],
@@ -351,7 +415,7 @@ async def apost_many(
 
     try:
         await asyncio.gather(*(worker() for _ in range(min(spec.concurrency, len(posts)))))
-    except TransportError as exc:
+    except (TransportError, AnswerTooLarge) as exc:
         raise MinerError(f"{spec.name} ({', '.join(spec.base_urls)}): {exc}") from None
     finally:
         await caller.close()

@@ -2,7 +2,8 @@
 
 A judge name is looked up under `judges:` in the config; each entry may set any key of
 `score.judge_defaults` (model, base_url, api_key_env, temperature, max_tokens, concurrency,
-rpm, tpm, timeout_s, max_retries). A name with no entry means "that model at
+rpm, tpm, timeout_s, max_retries, max_retry_after_s, max_answer_bytes). A name with no
+entry means "that model at
 `$OPENAI_BASE_URL`" (or OpenAI itself when the variable is unset), keyed by `$OPENAI_API_KEY`.
 
 A spec holds the *name* of the environment variable with the key, never the key itself, so
@@ -35,6 +36,8 @@ FALLBACK_DEFAULTS: dict[str, Any] = {
     "tpm": None,
     "timeout_s": 60.0,
     "max_retries": 6,
+    "max_retry_after_s": 300.0,
+    "max_answer_bytes": 1 << 20,
 }
 
 
@@ -57,6 +60,8 @@ class LLMSpec:
     tpm: float | None = None
     timeout_s: float = 60.0
     max_retries: int = 6
+    max_retry_after_s: float = 300.0
+    max_answer_bytes: int = 1 << 20
 
     def public(self) -> dict[str, Any]:
         """The spec as a plain dict safe to save (it never holds the key)."""
@@ -106,4 +111,6 @@ def resolve_endpoint(config: Mapping[str, Any], name: str) -> LLMSpec:
         tpm=merged["tpm"],
         timeout_s=float(merged["timeout_s"]),
         max_retries=int(merged["max_retries"]),
+        max_retry_after_s=float(merged["max_retry_after_s"]),
+        max_answer_bytes=int(merged["max_answer_bytes"]),
     )

@@ -1,0 +1,224 @@
+"""Fuzz every reader with seeded hostile files: each ends in one-line error or counted skips.
+
+A seeded generator writes files in every source format (JSON lines, JSON arrays, CSV,
+Parquet, each also gzip'd) from hostile records: deep nesting, control and NUL characters,
+lone surrogates, fields over the record limit, wrong types, unknown schemas; then spoils
+some files as a whole: other encodings (with and without a byte-order mark), CRLF line
+ends, stray binary lines, cut-off ends. Each file is ingested with `on_error` fail and skip.
+Allowed outcomes: prompts written (read = parsed + skipped, the artifacts readable), or one
+`MinerError` line naming the file (or saying no prompt was left), free of control characters,
+with nothing written under a final name. Anything else (a traceback, a half-written file)
+fails the test.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from miner.config import load_config
+from miner.console import printable
+from miner.errors import MinerError
+from miner.ingest import run_ingest
+from miner.run import Run
+
+SEED = 13
+CASES = 90
+LIMIT = 4096   # ingest.max_record_bytes: small, so "huge" fields are cheap to write
+WORDS = ("explain", "the", "hash", "map", "please", "with", "code", "über", "日本語", "🙂")
+CONTROL = "".join(chr(c) for c in range(32)) + "\x7f\u202e\u200b\ufeff"
+
+
+def hostile_text(rng: random.Random) -> str:
+    kind = rng.randrange(6)
+    if kind == 0:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40)))
+    if kind == 1:
+        return "".join(rng.choice(CONTROL + "ab ") for _ in range(rng.randint(1, 80)))
+    if kind == 2:
+        return "prompt \x00 with NUL \x00" * rng.randint(1, 5)
+    if kind == 3:
+        return "x" * rng.choice((LIMIT // 2, LIMIT * 2, LIMIT * 5))
+    if kind == 4:
+        return "lone \ud800 surrogate \udfff" + " word" * rng.randint(5, 10)
+    return "\r\n".join(rng.choice(WORDS) for _ in range(rng.randint(2, 20)))
+
+
+def hostile_value(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.randrange(9)
+    if kind < 4 or depth > 3:
+        return hostile_text(rng)
+    if kind == 4:
+        return rng.choice((42, -1.5e308, True, None, [], {}))
+    if kind == 5:
+        value: Any = hostile_text(rng)
+        for _ in range(rng.choice((10, 200, 1200))):
+            value = [value] if rng.random() < 0.5 else {"k": value}
+        return value
+    if kind == 6:
+        return [hostile_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    return {hostile_text(rng)[:20]: hostile_value(rng, depth + 1) for _ in range(rng.randint(0, 3))}
+
+
+def hostile_record(rng: random.Random) -> Any:
+    value = hostile_value(rng)
+    kind = rng.randrange(8)
+    if kind == 0:
+        return {"prompt": value}
+    if kind == 1:
+        return {"conversation": [{"role": rng.choice(("user", "assistant", 7, None)),
+                                  "content": value}], "language": hostile_value(rng)}
+    if kind == 2:
+        return {"messages": value}
+    if kind == 3:
+        return {"turns": value}
+    if kind == 4:
+        return {"conversations": [{"from": "human", "value": value}]}
+    if kind == 5:
+        return {hostile_text(rng)[:30]: value}
+    if kind == 6:
+        return value   # not an object at all
+    return {"prompt": " ".join(rng.choice(WORDS) for _ in range(12)), "flagged": value}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(record: Any) -> str:
+    """JSON text of `record`, lone surrogates as JSON escapes (as a JSON writer would)."""
+    try:
+        text = json.dumps(record, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return "[" * 5000 + "]" * 5000
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def render(rng: random.Random, fmt: str, records: list[Any]) -> bytes:
+    """The records as one file of `fmt` (bytes, before any whole-file spoiling)."""
+    if fmt == "jsonl":
+        lines = [json_text(r) if rng.random() < 0.9 else rng.choice(
+            ('{"prompt": "cut', "[" * 3000, "\x00\x01\x02", "not json")) for r in records]
+        return "\n".join(lines).encode("utf-8", "replace")
+    if fmt == "json":
+        return ("[" + ",\n".join(json_text(r) for r in records) + "]").encode(
+            "utf-8", "replace")
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["prompt", "meta"])
+        for record in records:
+            text = record.get("prompt") if isinstance(record, dict) else None
+            row = [text if isinstance(text, str) else json_text(record), hostile_text(rng)]
+            writer.writerow(row[: rng.choice((1, 2, 2, 2))] + ([] if rng.random() < 0.9
+                                                               else ["extra"]))
+        text = out.getvalue()
+        if rng.random() < 0.2:
+            text += '"an unterminated quote\n'
+        return text.encode("utf-8", "replace")
+    columns = {"prompt": [r.get("prompt") if isinstance(r, dict) and isinstance(
+        r.get("prompt"), str) else None for r in records]}
+    if rng.random() < 0.5:
+        columns["prompt"] = [len(json_text(r)) for r in records]   # wrong type: integers
+    table = pa.table({name: pa.array([None if v is None else
+                                      (v.encode("utf-8", "replace").decode("utf-8")
+                                       if isinstance(v, str) else v) for v in values])
+                      for name, values in columns.items()})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def spoil(rng: random.Random, fmt: str, data: bytes) -> bytes:
+    """Whole-file damage: another encoding, CRLF, a binary line, a cut-off end."""
+    kind = rng.randrange(8)
+    if fmt != "parquet" and kind == 0:
+        encoding = rng.choice(("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"))
+        return data.decode("utf-8", "replace").encode(encoding, "replace")
+    if fmt != "parquet" and kind == 1:
+        return data.decode("utf-8", "replace").encode("latin-1", "replace")
+    if fmt != "parquet" and kind == 2:
+        return data.replace(b"\n", b"\r\n")
+    if kind == 3:
+        cut = rng.randrange(len(data)) if data else 0
+        return data[:cut]
+    if kind == 4:
+        return data + b"\n\xff\xfe\x00garbage\x00\n" + bytes(rng.randrange(256) for _ in range(64))
+    return data
+
+
+SUFFIX = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv", "parquet": ".parquet"}
+
+
+def make_case(rng: random.Random, folder: Path, number: int) -> Path:
+    fmt = rng.choice(tuple(SUFFIX))
+    records = [hostile_record(rng) for _ in range(rng.randint(1, 12))]
+    good = {"prompt": "Explain how a hash map handles collisions, with an example in Python."}
+    records.insert(rng.randrange(len(records) + 1), good)
+    data = spoil(rng, fmt, render(rng, fmt, records))
+    name = f"case{number}{SUFFIX[fmt]}"
+    if rng.random() < 0.25:
+        data = gzip.compress(data)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(1, max(2, len(data)))]
+        name += ".gz"
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def check_case(path: Path, run_dir: Path, on_error: str) -> str:
+    """Ingest `path`; assert the outcome is allowed; return 'ok' or 'error'."""
+    run = Run(run_dir)
+    config = load_config(None, {"ingest.on_error": on_error, "ingest.max_record_bytes": LIMIT,
+                                "ingest.languages": [], "ingest.min_chars": 1})
+    try:
+        outcome = run_ingest(run, config, [path])
+    except MinerError as exc:
+        message = str(exc)
+        assert printable(message) == message, message   # no control chars: one clean line
+        assert len(message) < 2000, message
+        assert message.startswith(f"{path}: ") or message.startswith("no prompts left"), message
+        leftovers = sorted(p.name for p in run.path.iterdir()) if run.path.exists() else []
+        assert set(leftovers) <= {"manifest.json", "config.yaml"}, (message, leftovers)
+        assert run.stage_entry("ingest") is None
+        return "error"
+    counts = outcome.counts
+    assert counts["read"] == counts["parsed"] + counts["skipped"], counts
+    if on_error == "fail":
+        assert counts["skipped"] == 0
+    assert pq.read_table(run.file("prompts.parquet")).num_rows == counts["kept"] > 0
+    funnel = json.loads(run.file("funnel.json").read_text("utf-8"))
+    assert funnel[1] == {"step": "parsed", "count": counts["parsed"],
+                         "dropped": counts["skipped"]}
+    assert set(p.name for p in run.path.iterdir()) == {"manifest.json", "prompts.parquet",
+                                                        "funnel.json"}
+    return "ok"
+
+
+def test_fuzz_every_reader_with_hostile_files(tmp_path):
+    rng = random.Random(SEED)
+    outcomes: dict[str, int] = {}
+    for number in range(CASES):
+        path = make_case(rng, tmp_path, number)
+        for on_error in ("fail", "skip"):
+            try:
+                result = check_case(path, tmp_path / f"run{number}-{on_error}", on_error)
+            except AssertionError:
+                raise
+            except Exception as exc:   # an escaped exception: show which file did it
+                where = f"{path.name} (on_error {on_error})"
+                pytest.fail(f"{where}: {type(exc).__name__}: {exc}"[:2000])
+            outcomes[f"{on_error}-{result}"] = outcomes.get(f"{on_error}-{result}", 0) + 1
+    # the generator reaches both outcomes in both modes (else it fuzzes nothing)
+    assert all(outcomes.get(key, 0) >= 3 for key in
+               ("fail-ok", "fail-error", "skip-ok", "skip-error")), outcomes
