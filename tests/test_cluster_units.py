@@ -12,12 +12,13 @@ from miner.cluster.assign import assign_by_neighbours
 from miner.cluster.categories import group_topics
 from miner.cluster.inputs import read_prompts, sample_rows
 from miner.cluster.labels import keyword_label
-from miner.cluster.namer import load_prompt, parse_name
+from miner.cluster.namer import CATEGORY_PROMPT_FILE, load_prompt, parse_name
 from miner.cluster.outliers import reassign_outliers
 from miner.cluster.settings import ClusterSettings
 from miner.cluster.table import format_table
 from miner.config import load_config
 from miner.errors import ConfigError, InputError
+from miner.resources import resource_dir
 
 
 def settings(**overrides) -> ClusterSettings:
@@ -110,12 +111,10 @@ def test_categories_merge_close_topics_and_number_by_size():
 
 
 def test_keyword_tokens_need_a_letter():
-    import re
-
-    from miner.cluster.fit import WORD_WITH_A_LETTER
+    from miner.cluster.vectorizer import words
 
     text = "the 001 85 python3 c++ gpt-4 2023 café x1 a"
-    assert re.findall(WORD_WITH_A_LETTER, text) == ["the", "python3", "gpt", "café", "x1"]
+    assert words(text) == ["the", "python3", "gpt", "café", "x1"]
 
 
 def test_keyword_labels_skip_repeats():
@@ -144,9 +143,12 @@ def test_namer_answers_are_parsed_strictly(content, expected):
 
 def test_naming_prompt_file_is_complete():
     prompt = load_prompt()
-    assert prompt.namespace == "topic-name-v1"
-    text = prompt.user.format(keywords="k", central="c", random="r")
+    assert prompt.namespace == "topic-name-v2"
+    text = prompt.user.format(keywords="k", examples="e")
     assert "{" not in text.replace('{"name": "..."}', "")
+    category = load_prompt(resource_dir("prompts") / CATEGORY_PROMPT_FILE)
+    assert category.namespace == "category-name-v1"
+    assert "{" not in category.user.format(topics="t").replace('{"name": "..."}', "")
 
 
 def test_table_keeps_hostile_labels_on_one_line():

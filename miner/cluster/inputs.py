@@ -104,3 +104,14 @@ def sample_rows(candidates: np.ndarray, size: int, seed: int) -> np.ndarray:
         return np.sort(candidates)
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(candidates, size=size, replace=False))
+
+
+def read_languages(path: Path, rows: np.ndarray) -> list[str | None]:
+    """The `language` code of `rows` (None for every row when ingest wrote no such column)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if "language" not in pq.read_schema(path).names:
+        return [None] * len(rows)
+    column = pq.read_table(path, columns=["language"]).column("language")
+    return column.take(pa.array(rows, type=pa.int64())).to_pylist()
