@@ -12,6 +12,7 @@ OUTLIER_STRATEGIES = ("keep", "embeddings")
 NAMERS = ("keywords", "llm")
 SELECTION_METHODS = ("eom", "leaf")
 ASSIGNERS = ("neighbours", "transform")
+REPRESENTATIONS = ("ctfidf", "keybert", "keybert-mmr")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class ClusterSettings:
     selection_method: str
     ngram_max: int
     top_n_words: int
+    representation: str
     outliers: str
     outlier_threshold: float
     assign: str
@@ -37,8 +39,7 @@ class ClusterSettings:
     label_words: int
     namer: str
     namer_judge: str | None
-    namer_central: int
-    namer_random: int
+    namer_examples: int
     namer_max_chars: int
 
     @classmethod
@@ -58,6 +59,7 @@ class ClusterSettings:
             selection_method=str(hdbscan["selection_method"]),
             ngram_max=int(section["ngram_max"]),
             top_n_words=int(section["top_n_words"]),
+            representation=str(section["representation"]),
             outliers=str(section["outliers"]),
             outlier_threshold=float(section["outlier_threshold"]),
             assign=str(section["assign"]),
@@ -67,8 +69,7 @@ class ClusterSettings:
             label_words=int(section["label_words"]),
             namer=str(namer["kind"]),
             namer_judge=namer["judge"],
-            namer_central=int(namer["central"]),
-            namer_random=int(namer["random"]),
+            namer_examples=int(namer["examples"]),
             namer_max_chars=int(namer["max_chars"]),
         )
         settings.check()
@@ -79,6 +80,7 @@ class ClusterSettings:
         _choice("cluster.outliers", self.outliers, OUTLIER_STRATEGIES)
         _choice("cluster.namer.kind", self.namer, NAMERS)
         _choice("cluster.assign", self.assign, ASSIGNERS)
+        _choice("cluster.representation", self.representation, REPRESENTATIONS)
         _choice("cluster.hdbscan.selection_method", self.selection_method, SELECTION_METHODS)
         for key, value, low in (
             ("cluster.fit_sample", self.fit_sample, 100),
@@ -90,6 +92,7 @@ class ClusterSettings:
             ("cluster.assign_k", self.assign_k, 1),
             ("cluster.label_words", self.label_words, 1),
             ("cluster.representatives", self.representatives, 1),
+            ("cluster.namer.examples", self.namer_examples, 1),
         ):
             if value < low:
                 raise ConfigError(f"config: '{key}' must be at least {low}, got {value}")
