@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from miner.cli.options import json_option, open_run, print_json, run_options
+from miner.cli.options import (
+    json_option,
+    language_option,
+    language_override,
+    open_run,
+    print_json,
+    run_options,
+)
 
 
 @click.command("ingest")
@@ -16,9 +23,7 @@ from miner.cli.options import json_option, open_run, print_json, run_options
                    "(as BenchBuilder), or each as its own prompt.")
 @click.option("--text-field", default=None, metavar="NAME",
               help="Read this field of each record as the prompt (for schemas not recognised).")
-@click.option("--language", "languages", multiple=True, metavar="CODE",
-              help="Keep prompts in this ISO 639-1 language (repeat for more; 'all' keeps "
-                   "every language). Config default: en.")
+@language_option
 @click.option("--min-chars", type=int, default=None,
               help="Drop prompts shorter than this many characters. Config default: 33.")
 @click.option("--max-chars", type=int, default=None,
@@ -52,13 +57,10 @@ def ingest(
     from miner.ingest import read_funnel, run_ingest
     from miner.ingest.filters import format_funnel
 
-    language_list = None
-    if languages:
-        language_list = [] if "all" in languages else [code.lower() for code in languages]
     overrides = {
         "ingest.turns": turns,
         "ingest.text_field": text_field,
-        "ingest.languages": language_list,
+        "ingest.languages": language_override(languages),
         "ingest.min_chars": min_chars,
         "ingest.max_chars": max_chars,
         "ingest.drop_flagged": False if keep_flagged else None,

@@ -10,6 +10,8 @@ from miner.cli.options import (
     exclude_near_files,
     exclude_near_option,
     json_option,
+    language_option,
+    language_override,
     open_run,
     print_json,
     run_options,
@@ -24,12 +26,13 @@ from miner.cli.options import (
               help="Judge for the score stage (score.judge): heuristic, a name under judges:, "
                    "or a model at $OPENAI_BASE_URL. Default: auto (offline heuristic unless "
                    "an endpoint is in the environment).")
+@language_option
 @exclude_near_option
 @run_options
 @json_option
 def run(sources: tuple[str, ...], top: int | None, judge: str | None,
-        exclude_near: tuple[str, ...], run_dir: Path, config_file: Path | None, force: bool,
-        as_json: bool) -> None:
+        languages: tuple[str, ...], exclude_near: tuple[str, ...], run_dir: Path,
+        config_file: Path | None, force: bool, as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
 
     \b
@@ -41,6 +44,7 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
     from miner.pipeline import pipeline_summary, run_pipeline, summary_lines
 
     overrides = {"select.top": top, "score.judge": judge,
+                 "ingest.languages": language_override(languages),
                  "select.exclude_near": exclude_near_files(exclude_near)}
     run_folder, config = open_run(run_dir, config_file, overrides)
     outcomes = run_pipeline(run_folder, config, list(sources), force=force)
