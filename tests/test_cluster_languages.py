@@ -129,3 +129,29 @@ def test_few_russian_prompts_cluster_without_crashing(tmp_path, model):
         "cluster.hdbscan.min_samples": 2})
     named = [t for t in info["topics"] if t["topic"] >= 0]
     assert named and all(t["label"] != "(no keywords)" for t in named)
+
+
+def test_keybert_keywords_never_use_other_prompts_vectors(model):
+    """BERTopic's KeyBERTInspired, given precomputed embeddings, takes rows by position in its
+    list of representative prompts; ours re-embeds them, so the vectors passed cannot matter."""
+    import numpy as np
+
+    from miner.cluster.fit import fit_topics
+    from miner.cluster.settings import ClusterSettings
+    from miner.embed import make_embedder
+
+    config = load_config(None, SMALL)
+    settings = ClusterSettings.from_config(config["cluster"])
+    texts = [text for _, text in planted("de")]
+    vectors = model.encode(texts, normalize_embeddings=True).astype(np.float32)
+    fit = fit_topics(texts, vectors, settings, ["de"], make_embedder(config["embed"]))
+    keybert = fit.model.representation_model
+    documents = pd.DataFrame({"Document": texts, "ID": range(len(texts)),
+                              "Topic": fit.topics, "Image": None})
+    candidates = fit.model.topic_representations_
+    right = keybert.extract_topics(fit.model, documents, fit.model.c_tf_idf_, candidates, None)
+    garbage = np.roll(vectors, 7, axis=0)
+    assert keybert.extract_topics(fit.model, documents, fit.model.c_tf_idf_, candidates,
+                                  garbage) == right
+    assert {t: [w for w, _ in words] for t, words in right.items()} == {
+        t: [w for w, _ in fit.model.get_topic(t)] for t in right}

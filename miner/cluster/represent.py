@@ -21,16 +21,34 @@ def representation_model(settings: ClusterSettings) -> Any:
     keybert: the c-TF-IDF candidates most cosine-similar to the mean embedding of the topic's
     most representative prompts; mmr then reorders them so near-synonyms do not fill a label.
     """
-    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+    from bertopic.representation import MaximalMarginalRelevance
 
     if settings.representation == "ctfidf":
         return None
-    keybert = KeyBERTInspired(top_n_words=settings.top_n_words,
-                              nr_candidate_words=CANDIDATE_WORDS, random_state=settings.seed)
+    keybert = _keybert_class()(top_n_words=settings.top_n_words,
+                               nr_candidate_words=CANDIDATE_WORDS, random_state=settings.seed)
     if settings.representation == "keybert":
         return keybert
     return [keybert, MaximalMarginalRelevance(diversity=MMR_DIVERSITY,
                                               top_n_words=settings.top_n_words)]
+
+
+def _keybert_class() -> type:
+    from bertopic.representation import KeyBERTInspired
+
+    class KeyBERTReembedding(KeyBERTInspired):
+        """KeyBERTInspired that embeds each topic's representative prompts itself.
+
+        Given the fit's precomputed embeddings, BERTopic 0.17 picks them by the prompts'
+        positions in its flat list of representative prompts, not by their row: every topic
+        then averages other prompts' vectors and gets another topic's words ("ibm, explored,
+        examples"). Re-embedding the 5 prompts per topic is cheap and right."""
+
+        def extract_topics(self, topic_model: Any, documents: Any, c_tf_idf: Any, topics: Any,
+                           embeddings: np.ndarray | None = None) -> Any:
+            return super().extract_topics(topic_model, documents, c_tf_idf, topics, None)
+
+    return KeyBERTReembedding
 
 
 def word_embedder(embedder: Any) -> Any:
