@@ -109,9 +109,9 @@ CLUSTER: dict[str, Alternatives] = {
     "representatives": [at_least(1)],
     "label_words": [at_least(1)],
     "namer.kind": [Options("keywords", "llm")],
+    "representation": [Options("ctfidf", "keybert", "keybert-mmr")],
     "namer.judge": [TEXT, None],
-    "namer.central": [at_least(0)],
-    "namer.random": [at_least(0)],
+    "namer.examples": [at_least(1)],
     "namer.max_chars": [at_least(1)],
 }
 

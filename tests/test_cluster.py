@@ -281,8 +281,11 @@ def test_same_input_and_config_give_the_same_topics_and_llm_names_them(
     def name_it(request: dict) -> dict:
         system, user = request["messages"][0]["content"], request["messages"][1]["content"]
         assert "data, not instructions" in system
+        if "broad categories" in system:     # named from its topics' names, largest first
+            largest = user.split("1. <<<", 1)[1].split(">>>", 1)[0]
+            return chat_body(json.dumps({"name": f"Broad {largest}"}))
         keywords = user.split("Keywords: ", 1)[1].split("\n", 1)[0].split(", ")
-        if "tax" in keywords:   # a judge that ignores the format: the keyword label is kept
+        if " tax " in user.lower():   # a judge that ignores the format: the keyword label is kept
             return chat_body("Sure! This cluster is about taxes.")
         return chat_body(json.dumps({"name": f"All About {keywords[0].title()}"}))
 
@@ -310,11 +313,13 @@ def test_same_input_and_config_give_the_same_topics_and_llm_names_them(
     assert all(path == "/v1/chat/completions" and body["model"] == "namer-model"
                for path, body in requests)
     user = requests[0][1]["messages"][1]["content"]
-    assert user.count("<<<") == 10                          # 5 central + 5 random examples
+    assert user.count("<<<") == 20                          # the 20 most typical prompts
+    tax_topics = set(read_topics(second).merge(corpus, on="id").query("planted == 'taxes'")
+                     ["topic"].mode())
     for entry in info_2["topics"]:
         if entry["topic"] < 0:
             continue
-        if "tax" in entry["keywords"]:
+        if entry["topic"] in tax_topics:
             assert entry["label_source"] == "keywords"
             assert entry["label"] == info_1["topics"][entry["topic"]]["label"]
         else:
@@ -322,11 +327,11 @@ def test_same_input_and_config_give_the_same_topics_and_llm_names_them(
             assert entry["label"] == f"All About {entry['keywords'][0].title()}"
     assert outcome.counts["named_by_llm"] == n_topics - 1
     assert rerun.counts["named_by_llm"] == n_topics - 1
+    labels = {t["topic"]: t["label"] for t in info_2["topics"]}
     for entry in info_2["categories"]:
-        expected = "keywords" if "tax" in entry["keywords"] else "llm"
-        assert entry["label_source"] == expected
-        if expected == "llm":
-            assert entry["label"] == f"All About {entry['keywords'][0].title()}"
+        largest = max(entry["topics"], key=lambda t: (info_2["topics"][t]["size"], -t))
+        assert entry["label_source"] == "llm"
+        assert entry["label"] == f"Broad {labels[largest]}"
 
 
 def test_mismatched_or_missing_inputs_fail_in_one_line(tmp_path, model):

@@ -12,12 +12,13 @@ from miner.cluster.assign import assign_by_neighbours
 from miner.cluster.categories import group_topics
 from miner.cluster.inputs import read_prompts, sample_rows
 from miner.cluster.labels import keyword_label
-from miner.cluster.namer import load_prompt, parse_name
+from miner.cluster.namer import CATEGORY_PROMPT_FILE, load_prompt, parse_name
 from miner.cluster.outliers import reassign_outliers
 from miner.cluster.settings import ClusterSettings
 from miner.cluster.table import format_table
 from miner.config import load_config
 from miner.errors import ConfigError, InputError
+from miner.resources import resource_dir
 from miner.run import Run
 
 
@@ -111,12 +112,10 @@ def test_categories_merge_close_topics_and_number_by_size():
 
 
 def test_keyword_tokens_need_a_letter():
-    import re
-
-    from miner.cluster.fit import WORD_WITH_A_LETTER
+    from miner.cluster.vectorizer import words
 
     text = "the 001 85 python3 c++ gpt-4 2023 café x1 a"
-    assert re.findall(WORD_WITH_A_LETTER, text) == ["the", "python3", "gpt", "café", "x1"]
+    assert words(text) == ["the", "python3", "gpt", "café", "x1"]
 
 
 def test_keyword_labels_skip_repeats():
@@ -145,9 +144,12 @@ def test_namer_answers_are_parsed_strictly(content, expected):
 
 def test_naming_prompt_file_is_complete():
     prompt = load_prompt()
-    assert prompt.namespace == "topic-name-v1"
-    text = prompt.user.format(keywords="k", central="c", random="r")
+    assert prompt.namespace == "topic-name-v2"
+    text = prompt.user.format(keywords="k", examples="e")
     assert "{" not in text.replace('{"name": "..."}', "")
+    category = load_prompt(resource_dir("prompts") / CATEGORY_PROMPT_FILE)
+    assert category.namespace == "category-name-v1"
+    assert "{" not in category.user.format(topics="t").replace('{"name": "..."}', "")
 
 
 def test_table_keeps_hostile_labels_on_one_line():
@@ -172,3 +174,56 @@ def test_table_keeps_hostile_labels_on_one_line():
 def test_bad_cluster_config_is_named(key, value, message):
     with pytest.raises(ConfigError, match=message):
         settings(**{key: value})
+
+
+def test_namer_examples_are_the_most_typical_prompts():
+    from miner.cluster.namer import typical_examples
+
+    vectors = np.array([[1, 0], [0.8, 0.6], [0.6, 0.8], [0, 1], [1, 0]], dtype=np.float32)
+    topics = np.array([0, 0, 0, 1, -1])
+    probabilities = np.array([0.5, 1.0, 1.0, 1.0, 0.0], dtype=np.float32)
+    centroids = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    texts = ["a", "b", "c", "d", "outlier"]
+    # probability first (b and c are 1.0), then closeness to the centroid (b before c)
+    assert typical_examples(vectors, topics, probabilities, centroids, texts, 2) == {
+        0: ["b", "c"], 1: ["d"]}
+
+
+def test_categories_are_named_from_their_topics_names_and_a_bad_answer_keeps_keywords(tmp_path):
+    import json
+
+    from miner.cluster.categories import describe_categories
+    from miner.cluster.namer import LLMNamer
+    from miner.run import Run
+    from tests.openai_server import OpenAIServer, chat_body
+
+    def answer(request: dict) -> dict:
+        user = request["messages"][1]["content"]
+        assert "broad categories" in request["messages"][0]["content"]
+        if "Soup" in user:
+            return chat_body("a category about soup")           # not the JSON asked for
+        return chat_body(json.dumps({"name": "Programming"}))
+
+    keywords = {0: ["python", "pandas"], 1: ["javascript", "react"], 2: ["soup", "broth"]}
+    labels = {0: "Python Data Work", 1: "React Front Ends", 2: "Soup Recipes"}
+    sizes = np.array([30, 10, 20])
+    category_of = np.array([0, 0, 1])
+    centroids = np.eye(3, dtype=np.float32)
+    with OpenAIServer(chat=answer) as server:
+        config = load_config(None)
+        config["judges"] = {"local": {"model": "namer", "base_url": server.base_url}}
+        cluster = settings()
+        namer = LLMNamer.from_config(Run(tmp_path), config, settings(**{"namer.judge": "local"}))
+        first = describe_categories(category_of, sizes, 60, keywords, labels, centroids,
+                                    cluster, namer=namer)
+        asked = list(server.requests)
+        again = describe_categories(category_of, sizes, 60, keywords, labels, centroids,
+                                    cluster, namer=namer)
+        assert len(server.requests) == len(asked) == 2         # the second time: all cached
+    assert first == again
+    users = [body["messages"][1]["content"] for _, body in asked]   # sent concurrently
+    user = next(text for text in users if "Python Data Work" in text)
+    assert user.index("Python Data Work") < user.index("React Front Ends")   # largest first
+    assert "(75%)" in user and "(25%)" in user
+    assert (first[0]["label"], first[0]["label_source"]) == ("Programming", "llm")
+    assert first[1]["label_source"] == "keywords" and first[1]["label"] == "soup, broth"

@@ -8,9 +8,10 @@ import click
 
 from miner.artifacts import FUNNEL, PROMPTS
 from miner.cli.options import (
-    config_default,
     config_option,
     json_option,
+    language_option,
+    language_override,
     open_run,
     print_json,
     run_options,
@@ -25,10 +26,7 @@ from miner.cli.options import (
 @config_option("--text-field", key="ingest.text_field", metavar="NAME",
                help="Read this field of each record as the prompt (for schemas not "
                     "recognised).")
-@click.option("--language", "languages", multiple=True, metavar="CODE",
-              help="Keep prompts in this ISO 639-1 language (repeat for more; 'all' keeps "
-                   f"every language). [default: {config_default('ingest.languages')}; "
-                   "config ingest.languages]")
+@language_option
 @config_option("--min-chars", key="ingest.min_chars",
                help="Drop prompts shorter than this many characters.")
 @config_option("--max-chars", key="ingest.max_chars",
@@ -62,13 +60,10 @@ def ingest(
     from miner.ingest import read_funnel, run_ingest
     from miner.ingest.filters import format_funnel
 
-    language_list = None
-    if languages:
-        language_list = [] if "all" in languages else [code.lower() for code in languages]
     overrides = {
         "ingest.turns": turns,
         "ingest.text_field": text_field,
-        "ingest.languages": language_list,
+        "ingest.languages": language_override(languages),
         "ingest.min_chars": min_chars,
         "ingest.max_chars": max_chars,
         "ingest.drop_flagged": False if keep_flagged else None,

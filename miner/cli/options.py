@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import click
 from miner import schema
 from miner.config import Config, default_config_path, load_config, read_yaml
 from miner.constraints import Interval, Options
-from miner.errors import InputError
+from miner.errors import ConfigError, InputError
 from miner.run import Run
 
 DEFAULT_RUN = Path("outputs") / "run"
@@ -81,6 +82,30 @@ def open_run(
 def print_json(value: Any) -> None:
     """Print `value` as indented JSON on stdout."""
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def language_option(func: Callable) -> Callable:
+    """`--language CODE` (repeatable; `all` keeps every language): the `ingest.languages` kept."""
+    return click.option(
+        "--language", "languages", multiple=True, metavar="CODE",
+        help="Keep prompts in this ISO 639-1 language (repeat for more; 'all' keeps every "
+             "language). Keywords and labels are made in the languages kept. "
+             f"[default: {config_default('ingest.languages')}; config ingest.languages]",
+    )(func)
+
+
+def language_override(languages: tuple[str, ...]) -> list[str] | None:
+    """The `ingest.languages` override for `--language` (None when not given; [] for all)."""
+    if not languages:
+        return None
+    codes = [code.strip().lower() for code in languages]
+    if "all" in codes:
+        return []
+    for code in codes:
+        if not re.fullmatch(r"[a-z]{2}", code):
+            raise ConfigError(f"--language: {schema.shown(code)} is not an ISO 639-1 code "
+                              "(two letters) or 'all'")
+    return codes
 
 
 def exclude_near_option(func: Callable) -> Callable:

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from miner.cli.options import (
-    config_option,
     exclude_near_files,
     exclude_near_option,
     json_option,
+    language_option,
+    language_override,
     open_run,
     print_json,
     run_options,
@@ -20,18 +21,20 @@ from miner.cli.options import (
 
 @click.command("run")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@config_option("--top", key="select.top", help="Benchmark size.")
-@config_option("--judge", key="score.judge", metavar="NAME",
-               help="Judge for the score stage: heuristic, a name under judges:, a model at "
-                    "$OPENAI_BASE_URL, or auto (offline heuristic unless an endpoint is in "
-                    "the environment).")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Benchmark size (select.top). Default: 500.")
+@click.option("--judge", default=None, metavar="NAME",
+              help="Judge for the score stage (score.judge): heuristic, a name under judges:, "
+                   "or a model at $OPENAI_BASE_URL. Default: auto (offline heuristic unless "
+                   "an endpoint is in the environment).")
+@language_option
 @exclude_near_option
 @strict_option
 @run_options
 @json_option
 def run(sources: tuple[str, ...], top: int | None, judge: str | None,
-        exclude_near: tuple[str, ...], strict: bool, run_dir: Path, config_file: Path | None,
-        force: bool, as_json: bool) -> None:
+        languages: tuple[str, ...], exclude_near: tuple[str, ...], strict: bool, run_dir: Path,
+        config_file: Path | None, force: bool, as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
 
     \b
@@ -44,6 +47,7 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
     from miner.pipeline import pipeline_summary, run_pipeline
 
     overrides = {"select.top": top, "score.judge": judge,
+                 "ingest.languages": language_override(languages),
                  "select.exclude_near": exclude_near_files(exclude_near),
                  "select.relax": "strict" if strict else None}
     run_folder, config = open_run(run_dir, config_file, overrides)

@@ -1,8 +1,15 @@
-"""Broad categories over the narrow topics: an agglomerative (Ward) merge of topic centroids."""
+"""Broad categories over the narrow topics: an agglomerative (Ward) merge of topic centroids,
+labelled from the topics they group."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+
+from miner.cluster.labels import category_keywords, keyword_label
+from miner.cluster.settings import ClusterSettings
 
 
 def group_topics(centroids: np.ndarray, sizes: np.ndarray, n_categories: int | None) -> np.ndarray:
@@ -29,3 +36,45 @@ def group_topics(centroids: np.ndarray, sizes: np.ndarray, n_categories: int | N
     order = sorted(totals, key=lambda g: (-totals[g], first[g]))
     number = {g: i for i, g in enumerate(order)}
     return np.array([number[g] for g in groups], dtype=np.int64)
+
+
+def describe_categories(
+    category_of: np.ndarray, sizes: np.ndarray, n_rows: int, keywords: dict[int, list[str]],
+    labels: dict[int, str], centroids: np.ndarray, settings: ClusterSettings, *,
+    embed: Callable[[list[str]], np.ndarray] | None = None, namer: Any = None,
+) -> list[dict[str, Any]]:
+    """The broad level, labelled from its topics: members, size, share, keywords chosen among
+    the member topics' keywords (`category_keywords`; `embed` ranks them by closeness to the
+    size-weighted mean of the topic `centroids`), and a label (keywords, or the namer's name
+    made from the topics' labels)."""
+    n_categories = int(category_of.max()) + 1
+    members = {c: [int(t) for t in np.flatnonzero(category_of == c)] for c in range(n_categories)}
+    size_of = {t: int(sizes[t]) for t in range(len(sizes))}
+    words = {}
+    for c, topics in members.items():
+        centre = (centroids[topics] * sizes[topics, None]).sum(axis=0)
+        centre = centre / max(float(np.linalg.norm(centre)), 1e-12)
+        words[c] = category_keywords(keywords, topics, size_of, settings.top_n_words,
+                                     centre, embed)
+    names = {c: keyword_label(w, settings.label_words) for c, w in words.items()}
+    source = dict.fromkeys(members, "keywords")
+    if namer is not None:
+        listed = {}
+        for c, topics in members.items():
+            total = max(sum(size_of[t] for t in topics), 1)
+            biggest = sorted(topics, key=lambda t: (-size_of[t], t))
+            listed[c] = [(labels[t], size_of[t] / total) for t in biggest]
+        for c, name in namer.name_categories(listed).items():
+            names[c], source[c] = name, "llm"
+    return [
+        {
+            "category": c,
+            "label": names[c],
+            "label_source": source[c],
+            "keywords": words[c],
+            "topics": topics,
+            "size": int(sizes[topics].sum()),
+            "share": round(int(sizes[topics].sum()) / n_rows, 6),
+        }
+        for c, topics in members.items()
+    ]

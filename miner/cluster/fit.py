@@ -8,11 +8,8 @@ from typing import Any
 import numpy as np
 
 from miner.cluster.settings import ClusterSettings
+from miner.cluster.vectorizer import build_vectorizer
 from miner.errors import InputError
-
-# Keyword tokens: two or more word characters, at least one a letter. Bare numbers ("001",
-# "85") made whole topic labels of digits on real prompts (tables and logs pasted in).
-WORD_WITH_A_LETTER = r"(?u)\b(?=\w*[^\W\d_])\w\w+\b"
 
 
 @dataclass
@@ -25,13 +22,19 @@ class Fit:
     reduced: np.ndarray      # the UMAP embedding the clusters were found in
 
 
-def build_model(settings: ClusterSettings) -> Any:
-    """An unfitted BERTopic with seeded UMAP, HDBSCAN and an English c-TF-IDF vectorizer."""
+def build_model(settings: ClusterSettings, languages: list[str], embedder: Any = None) -> Any:
+    """An unfitted BERTopic: seeded UMAP and HDBSCAN, the every-script c-TF-IDF vectorizer
+    with the stop words of `languages`, and `settings.representation` over it.
+
+    `embedder` (a miner Embedder, the run's own model) embeds candidate keywords for the
+    KeyBERT-style representation; None keeps plain c-TF-IDF keywords.
+    """
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from hdbscan import HDBSCAN
-    from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
+
+    from miner.cluster.represent import representation_model, word_embedder
 
     umap_model = UMAP(
         n_neighbors=settings.umap_n_neighbors,
@@ -50,15 +53,14 @@ def build_model(settings: ClusterSettings) -> Any:
         metric="euclidean",
         prediction_data=False,
     )
-    vectorizer = CountVectorizer(
-        stop_words="english",
-        ngram_range=(1, settings.ngram_max),
-        token_pattern=WORD_WITH_A_LETTER,
-    )
+    represent = representation_model(settings) if embedder is not None else None
     return BERTopic(
+        language="multilingual",      # "english" strips every non-ASCII letter before c-TF-IDF
+        embedding_model=word_embedder(embedder) if represent is not None else None,
         umap_model=umap_model,
         hdbscan_model=hdbscan_model,
-        vectorizer_model=vectorizer,
+        vectorizer_model=build_vectorizer(languages, settings.ngram_max),
+        representation_model=represent,
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         top_n_words=settings.top_n_words,
         min_topic_size=settings.min_cluster_size,
@@ -67,8 +69,10 @@ def build_model(settings: ClusterSettings) -> Any:
     )
 
 
-def fit_topics(texts: list[str], embeddings: np.ndarray, settings: ClusterSettings) -> Fit:
-    """Fit BERTopic on `texts` with their `embeddings` (never re-embedding)."""
+def fit_topics(texts: list[str], embeddings: np.ndarray, settings: ClusterSettings,
+               languages: list[str] | None = None, embedder: Any = None) -> Fit:
+    """Fit BERTopic on `texts` with their `embeddings` (the prompts are never re-embedded;
+    `embedder` embeds only candidate keywords, see `build_model`)."""
     smallest = max(settings.umap_n_neighbors + 2, settings.min_cluster_size * 2)
     if len(texts) < smallest:
         raise InputError(
@@ -76,18 +80,9 @@ def fit_topics(texts: list[str], embeddings: np.ndarray, settings: ClusterSettin
             f"umap.n_neighbors={settings.umap_n_neighbors} and "
             f"hdbscan.min_cluster_size={settings.min_cluster_size} (need at least {smallest})"
         )
-    model = build_model(settings)
-    try:
-        topics, probabilities = model.fit_transform(
-            texts, embeddings=np.ascontiguousarray(embeddings)
-        )
-    except ValueError as exc:
-        if "vocabulary" in str(exc):
-            raise InputError(
-                "prompts.parquet: no keywords left after removing English stop words "
-                f"({exc})"
-            ) from None
-        raise
+    model = build_model(settings, languages or [], embedder)
+    _check_keywords(texts, model.vectorizer_model.analyzer)
+    topics, probabilities = model.fit_transform(texts, embeddings=np.ascontiguousarray(embeddings))
     topics = np.asarray(topics, dtype=np.int64)
     if not (topics >= 0).any():
         raise InputError(
@@ -99,6 +94,20 @@ def fit_topics(texts: list[str], embeddings: np.ndarray, settings: ClusterSettin
         topics=topics,
         probabilities=np.asarray(probabilities, dtype=np.float32).reshape(-1),
         reduced=np.asarray(model.umap_model.embedding_, dtype=np.float32),
+    )
+
+
+def _check_keywords(texts: list[str], analyzer: Any) -> None:
+    """Fail in one line unless the prompts hold two distinct keywords: with none BERTopic's
+    vectorizer stops, with one its c-TF-IDF crashes (`numpy.float64 has no len()`)."""
+    seen: set[str] = set()
+    for text in texts:
+        seen.update(analyzer(text))
+        if len(seen) >= 2:
+            return
+    raise InputError(
+        f"prompts.parquet: {len(seen)} distinct keyword(s) ({', '.join(sorted(seen)) or 'none'})"
+        f" left in {len(texts)} prompts after removing stop words: too few to describe topics"
     )
 
 

@@ -63,3 +63,13 @@ def sample_rows(candidates: np.ndarray, size: int, seed: int) -> np.ndarray:
         return np.sort(candidates)
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(candidates, size=size, replace=False))
+
+
+def read_languages(run: Run, rows: np.ndarray) -> list[str | None]:
+    """The `language` code of `rows` (None for every row when ingest wrote no such column)."""
+    import pyarrow as pa
+
+    table = read_table(run, PROMPTS, [], optional=["language"])
+    if "language" not in table.column_names:
+        return [None] * len(rows)
+    return table.column("language").take(pa.array(rows, type=pa.int64())).to_pylist()

@@ -1,5 +1,7 @@
-"""LLM-written topic names: a judge reads a topic's keywords and example prompts and answers
-with a short name (prompt text in prompts/topic-name-v1.yaml; answers cached in judge.sqlite)."""
+"""LLM-written names, the way LMArena's Arena Explorer makes them: a judge reads a topic's
+keywords and its most typical prompts (highest HDBSCAN membership probability) and answers with
+a short name; a broad category is named from the names of its topics. Prompt texts in
+prompts/topic-name-v2.yaml and prompts/category-name-v1.yaml; answers cached in judge.sqlite."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from miner.artifacts import JUDGE_CACHE
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
@@ -19,7 +23,8 @@ from miner.errors import ConfigError
 from miner.resources import resource_dir
 from miner.run import Run, file_digest
 
-PROMPT_FILE = "topic-name-v1.yaml"
+PROMPT_FILE = "topic-name-v2.yaml"
+CATEGORY_PROMPT_FILE = "category-name-v1.yaml"
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
@@ -41,7 +46,7 @@ class NamingPrompt:
 
 
 def load_prompt(path: Path | None = None) -> NamingPrompt:
-    """Read the naming prompt file, checking its keys."""
+    """Read a naming prompt file (default: the topic one), checking its keys."""
     import yaml
 
     path = path or resource_dir("prompts") / PROMPT_FILE
@@ -88,14 +93,15 @@ def _example_list(texts: list[str], max_chars: int) -> str:
 
 
 class LLMNamer:
-    """Names topics through one configured judge, with every answer cached."""
+    """Names topics, then categories, through one configured judge, every answer cached."""
 
     def __init__(self, spec: Any, cache_path: Path, settings: ClusterSettings,
-                 prompt: NamingPrompt) -> None:
+                 prompt: NamingPrompt, category_prompt: NamingPrompt) -> None:
         self.spec = spec
         self.cache_path = cache_path
         self.settings = settings
         self.prompt = prompt
+        self.category_prompt = category_prompt
 
     @classmethod
     def from_config(cls, run: Run, config: Config, settings: ClusterSettings) -> LLMNamer | None:
@@ -115,54 +121,85 @@ class LLMNamer:
                 f"config: 'cluster.namer.kind' is llm but judge '{name}' is a {judge.kind} "
                 "judge with no chat endpoint: name an LLM judge in 'cluster.namer.judge'"
             )
-        return cls(judge.chat, run.file(JUDGE_CACHE), settings, load_prompt())
+        return cls(judge.chat, run.file(JUDGE_CACHE), settings, load_prompt(),
+                   load_prompt(resource_dir("prompts") / CATEGORY_PROMPT_FILE))
 
     def fingerprint_parts(self) -> dict[str, Any]:
-        """What changes the names: the judge (never its key) and the prompt file."""
+        """What changes the names: the judge (never its key) and the prompt files."""
         public = self.spec.public()
         return {"judge": {k: public[k] for k in ("model", "temperature", "max_tokens")},
-                "prompt": self.prompt.namespace, "prompt_digest": self.prompt.digest}
+                "prompt": self.prompt.namespace, "prompt_digest": self.prompt.digest,
+                "category_prompt": self.category_prompt.namespace,
+                "category_prompt_digest": self.category_prompt.digest}
 
-    def messages(self, keywords: list[str], central: list[str], random: list[str]) -> list[dict]:
+    def messages(self, keywords: list[str], examples: list[str]) -> list[dict]:
         """The chat messages asking for one topic's name."""
-        limit = self.settings.namer_max_chars
         user = self.prompt.user.format(
             keywords=", ".join(keywords) or "(none)",
-            central=_example_list(central, limit),
-            random=_example_list(random, limit),
+            examples=_example_list(examples, self.settings.namer_max_chars),
         )
         return [{"role": "system", "content": self.prompt.system},
                 {"role": "user", "content": user}]
 
-    def name_topics(
-        self, keywords: dict[int, list[str]], examples: dict[int, tuple[list[str], list[str]]]
-    ) -> dict[int, str]:
+    def category_messages(self, topics: list[tuple[str, float]]) -> list[dict]:
+        """The chat messages asking for a category's name from its (topic name, share) list."""
+        listed = "\n".join(f"{i}. <<<{' '.join(name.split())}>>> ({share:.0%})"
+                            for i, (name, share) in enumerate(topics, 1))
+        user = self.category_prompt.user.format(topics=listed or "(none)")
+        return [{"role": "system", "content": self.category_prompt.system},
+                {"role": "user", "content": user}]
+
+    def name_topics(self, keywords: dict[int, list[str]],
+                    examples: dict[int, list[str]]) -> dict[int, str]:
         """Names for the topics the judge answered well; the others keep their keyword label."""
+        topics = sorted(examples)
+        asked = {t: self.messages(keywords[t], examples[t]) for t in topics}
+        return self._ask(asked, self.prompt, "topics")
+
+    def name_categories(self, members: dict[int, list[tuple[str, float]]]) -> dict[int, str]:
+        """Names for categories from their topics' names (largest first, with shares)."""
+        asked = {c: self.category_messages(members[c]) for c in sorted(members)}
+        return self._ask(asked, self.category_prompt, "categories")
+
+    def _ask(self, asked: dict[int, list[dict]], prompt: NamingPrompt,
+             what: str) -> dict[int, str]:
         from miner.llm import ChatRequest, LLMCache, cache_key, complete_many
 
         params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
-        topics = sorted(examples)
         requests = []
-        for topic in topics:
-            messages = self.messages(keywords[topic], *examples[topic])
+        for messages in asked.values():
             item = hashlib.sha256(json.dumps(messages).encode()).hexdigest()
             requests.append(ChatRequest(
-                key=cache_key(self.spec.model, self.prompt.namespace, item, params),
-                messages=messages, namespace=self.prompt.namespace, item=item, params=params,
+                key=cache_key(self.spec.model, prompt.namespace, item, params),
+                messages=messages, namespace=prompt.namespace, item=item, params=params,
                 response_format={"type": "json_object"},
             ))
-        limit = self.prompt.max_name_chars
+        limit = prompt.max_name_chars
 
         def parse(content: str, request: Any) -> tuple[str, Any]:
             name = parse_name(content, limit)
             return ("ok", name) if name is not None else ("bad_name", None)
 
         with LLMCache(self.cache_path) as cache:
-            results = complete_many(self.spec, requests, cache, parse=parse, desc="naming topics")
-        names = {t: r.parsed for t, r in zip(topics, results, strict=True)
+            results = complete_many(self.spec, requests, cache, parse=parse,
+                                    desc=f"naming {what}")
+        names = {key: r.parsed for key, r in zip(asked, results, strict=True)
                  if r.status == "ok" and r.parsed}
-        failed = len(topics) - len(names)
+        failed = len(asked) - len(names)
         if failed:
-            info(f"cluster: the judge gave no usable name for {failed} of {len(topics)} topics; "
+            info(f"cluster: the judge gave no usable name for {failed} of {len(asked)} {what}; "
                  "they keep their keyword labels")
         return names
+
+
+def typical_examples(embeddings: np.ndarray, topics: np.ndarray, probabilities: np.ndarray,
+                     centroids: np.ndarray, texts: list[str], count: int) -> dict[int, list[str]]:
+    """Each topic's `count` most typical fitted prompts: highest HDBSCAN membership probability
+    first, ties (HDBSCAN gives many members 1.0) broken by closeness to the topic centroid."""
+    examples = {}
+    for topic in range(len(centroids)):
+        members = np.flatnonzero(topics == topic)
+        similarity = embeddings[members] @ centroids[topic]
+        order = np.lexsort((members, -similarity, -probabilities[members]))
+        examples[topic] = [texts[i] for i in members[order[:count]]]
+    return examples

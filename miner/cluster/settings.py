@@ -23,6 +23,7 @@ class ClusterSettings:
     selection_method: str
     ngram_max: int
     top_n_words: int
+    representation: str
     outliers: str
     outlier_threshold: float
     assign: str
@@ -32,8 +33,7 @@ class ClusterSettings:
     label_words: int
     namer: str
     namer_judge: str | None
-    namer_central: int
-    namer_random: int
+    namer_examples: int
     namer_max_chars: int
 
     @classmethod
@@ -55,6 +55,7 @@ class ClusterSettings:
             selection_method=str(hdbscan["selection_method"]),
             ngram_max=int(section["ngram_max"]),
             top_n_words=int(section["top_n_words"]),
+            representation=str(section["representation"]),
             outliers=str(section["outliers"]),
             outlier_threshold=float(section["outlier_threshold"]),
             assign=str(section["assign"]),
@@ -64,7 +65,6 @@ class ClusterSettings:
             label_words=int(section["label_words"]),
             namer=str(namer["kind"]),
             namer_judge=namer["judge"],
-            namer_central=int(namer["central"]),
-            namer_random=int(namer["random"]),
+            namer_examples=int(namer["examples"]),
             namer_max_chars=int(namer["max_chars"]),
         )

@@ -9,8 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from miner.artifacts import BERTOPIC, EMBEDDINGS, PROMPTS, TOPIC_INFO, TOPICS, open_embeddings
-from miner.cluster.inputs import read_prompts, read_texts, sample_rows
+from miner.artifacts import (
+    BERTOPIC,
+    EMBEDDINGS,
+    EMBEDDINGS_INFO,
+    PROMPTS,
+    TOPIC_INFO,
+    TOPICS,
+    open_embeddings,
+    read_json_if_present,
+)
+from miner.cluster.inputs import read_languages, read_prompts, read_texts, sample_rows
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
 from miner.console import info
@@ -32,24 +41,32 @@ def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcom
 
         namer = LLMNamer.from_config(run, config, settings)
         section["namer"] = namer.fingerprint_parts() if namer is not None else None
+    embedder = None
+    if settings.representation != "ctfidf":
+        from miner.embed import make_embedder
+
+        recorded = read_json_if_present(run, EMBEDDINGS_INFO) or {}
+        embedder = make_embedder({**config["embed"], **{k: recorded[k] for k in ("backend", "model")
+                                                         if k in recorded}})  # the run's model
     return run.run_stage(
         "cluster", inputs=inputs, config=section, outputs=OUTPUTS,
-        body=lambda: _cluster(run, settings, namer), force=force,
+        body=lambda: _cluster(run, settings, namer, embedder), force=force,
     )
 
 
-def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
+def _cluster(run: Run, settings: ClusterSettings, namer: Any, embedder: Any) -> dict[str, Any]:
     started = time.perf_counter()
 
     def say(message: str) -> None:
         info(f"cluster [{time.perf_counter() - started:.0f} s]: {message}")
 
     from miner.cluster.assign import assign_by_neighbours, assign_by_transform
-    from miner.cluster.categories import group_topics
+    from miner.cluster.categories import describe_categories, group_topics
     from miner.cluster.fit import fit_topics, map_coordinates
     from miner.cluster.geometry import nearest_to_centroid, topic_centroids
     from miner.cluster.labels import keyword_label, topic_keywords
     from miner.cluster.outliers import reassign_outliers
+    from miner.cluster.vectorizer import corpus_languages
 
     prompts = read_prompts(run)
     vectors = open_embeddings(run, len(prompts))
@@ -61,7 +78,8 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
         f"prompts ({n_rows:,} rows)")
     texts = read_texts(run, fit_rows)
     fit_vectors = np.ascontiguousarray(vectors[fit_rows], dtype=np.float32)
-    fit = fit_topics(texts, fit_vectors, settings)
+    languages = corpus_languages(read_languages(run, fit_rows), settings.min_cluster_size)
+    fit = fit_topics(texts, fit_vectors, settings, languages, embedder)
     n_topics = int(fit.topics.max()) + 1
     found_outliers = int((fit.topics < 0).sum())
     centroids = topic_centroids(fit_vectors, fit.topics, n_topics)
@@ -96,13 +114,16 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     sizes = np.bincount(topic[topic >= 0], minlength=n_topics)
     centroids = topic_centroids(fit_vectors, fit_topics_final, n_topics)
     category_of = group_topics(centroids, sizes, settings.categories)
-    wanted = max(settings.representatives, settings.namer_central)
-    nearest = nearest_to_centroid(fit_vectors, fit_topics_final, centroids, wanted)
+    nearest = nearest_to_centroid(fit_vectors, fit_topics_final, centroids,
+                                  settings.representatives)
     keywords = {t: topic_keywords(fit.model, t) for t in range(n_topics)}
     labels = {t: keyword_label(keywords[t], settings.label_words) for t in range(n_topics)}
     name_source = dict.fromkeys(range(n_topics), "keywords")
     if namer is not None:
-        examples = _naming_examples(fit_topics_final, nearest, texts, settings)
+        from miner.cluster.namer import typical_examples
+
+        examples = typical_examples(fit_vectors, fit_topics_final, fit_probabilities, centroids,
+                                    texts, settings.namer_examples)
         for t, name in namer.name_topics(keywords, examples).items():
             labels[t], name_source[t] = name, "llm"
     fit.model.set_topic_labels({t: labels[t] for t in range(n_topics)})
@@ -130,13 +151,17 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
             "share": round(n_outliers / n_rows, 6), "keywords": topic_keywords(fit.model, -1),
             "label": OUTLIER_LABEL, "label_source": "fixed", "representative_ids": [],
         })
-    categories = _categories(fit, category_of, sizes, n_rows, fit_vectors, fit_topics_final,
-                             texts, settings, namer)
+    categories = describe_categories(
+        category_of, sizes, n_rows, keywords, labels, centroids, settings,
+        embed=embedder.encode if embedder is not None else None, namer=namer,
+    )
     write_json(run.output(TOPIC_INFO), {
         "n_prompts": n_rows,
         "n_distinct": len(prompts.distinct),
         "n_fitted": len(fit_rows),
         "seed": settings.seed,
+        "languages": languages,
+        "representation": settings.representation,
         "namer": settings.namer,
         "outliers": n_outliers,
         "outliers_in_sample": found_outliers,
@@ -157,59 +182,6 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
         "named_by_llm": sum(source == "llm" for source in name_source.values()),
         "categories_named_by_llm": sum(c["label_source"] == "llm" for c in categories),
     }
-
-
-def _categories(
-    fit: Any, category_of: np.ndarray, sizes: np.ndarray, n_rows: int, fit_vectors: np.ndarray,
-    fit_topics: np.ndarray, texts: list[str], settings: ClusterSettings, namer: Any,
-) -> list[dict[str, Any]]:
-    """The broad level: members, size, share, merged keywords and a label (LLM or keywords)."""
-    from miner.cluster.geometry import nearest_to_centroid, topic_centroids
-    from miner.cluster.labels import keyword_label, merged_keywords
-
-    n_categories = int(category_of.max()) + 1
-    members = {c: [int(t) for t in np.flatnonzero(category_of == c)] for c in range(n_categories)}
-    keywords = {
-        c: merged_keywords(fit.model, topics, {t: int(sizes[t]) for t in topics},
-                           settings.top_n_words)
-        for c, topics in members.items()
-    }
-    labels = {c: keyword_label(words, settings.label_words) for c, words in keywords.items()}
-    source = dict.fromkeys(members, "keywords")
-    if namer is not None:
-        fit_categories = np.where(fit_topics >= 0, category_of[np.maximum(fit_topics, 0)], -1)
-        centroids = topic_centroids(fit_vectors, fit_categories, n_categories)
-        nearest = nearest_to_centroid(fit_vectors, fit_categories, centroids,
-                                      settings.namer_central)
-        examples = _naming_examples(fit_categories, nearest, texts, settings)
-        for c, name in namer.name_topics(keywords, examples).items():
-            labels[c], source[c] = name, "llm"
-    return [
-        {
-            "category": c,
-            "label": labels[c],
-            "label_source": source[c],
-            "keywords": keywords[c],
-            "topics": topics,
-            "size": int(sizes[topics].sum()),
-            "share": round(int(sizes[topics].sum()) / n_rows, 6),
-        }
-        for c, topics in members.items()
-    ]
-
-
-def _naming_examples(
-    topics: np.ndarray, nearest: dict[int, np.ndarray], texts: list[str], settings: ClusterSettings
-) -> dict[int, tuple[list[str], list[str]]]:
-    """Central and seeded-random example texts of each topic, for the LLM namer."""
-    rng = np.random.default_rng(settings.seed)
-    examples = {}
-    for t, central in nearest.items():
-        central = central[:settings.namer_central]
-        rest = np.setdiff1d(np.flatnonzero(topics == t), central)
-        picked = rng.choice(rest, size=min(settings.namer_random, len(rest)), replace=False)
-        examples[t] = ([texts[i] for i in central], [texts[i] for i in np.sort(picked)])
-    return examples
 
 
 def _write_topics(run: Run, ids: np.ndarray, topic: np.ndarray, probability: np.ndarray,
