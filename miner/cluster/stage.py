@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from miner.artifacts import (
     open_embeddings,
     read_json_if_present,
 )
-from miner.cluster.inputs import read_languages, read_prompts, read_texts, sample_rows
+from miner.cluster.inputs import Prompts, read_languages, read_prompts, read_texts, sample_rows
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
 from miner.console import info
@@ -54,28 +55,93 @@ def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcom
     )
 
 
+@dataclass
+class Fitted:
+    """What the fit step found on the seeded sample of distinct prompts."""
+
+    prompts: Prompts
+    fit_rows: np.ndarray           # rows of prompts.parquet in the fit sample
+    texts: list[str]               # their texts (bounded)
+    vectors: np.ndarray            # their embeddings
+    languages: list[str]           # corpus languages whose stop words were removed
+    model: Any                     # the fitted BERTopic model
+    mapper: Any                    # the 2-D map's UMAP
+    topics: np.ndarray             # topic per fitted row, after the outlier strategy
+    probabilities: np.ndarray
+    xy: np.ndarray
+    centroids: np.ndarray          # of the fit's own topics, before outliers were moved
+    n_topics: int
+    outliers_in_sample: int
+
+
+@dataclass
+class Assignment:
+    """Topic, probability and map position of every row of prompts.parquet."""
+
+    topic: np.ndarray
+    probability: np.ndarray
+    xy: np.ndarray
+
+
+@dataclass
+class Description:
+    """What the topic_info.json of a clustering says: topics, categories, who named them."""
+
+    topics: list[dict[str, Any]]
+    categories: list[dict[str, Any]]
+    named_by_llm: int
+    outliers: int
+
+
+class _Clock:
+    """Stage progress lines with the seconds since the stage started."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def say(self, message: str) -> None:
+        info(f"cluster [{time.perf_counter() - self.started:.0f} s]: {message}")
+
+
 def _cluster(run: Run, settings: ClusterSettings, namer: Any, embedder: Any) -> dict[str, Any]:
-    started = time.perf_counter()
+    """The stage's body: fit, assign, describe, write."""
+    clock = _Clock()
+    prompts = read_prompts(run)
+    if len(prompts) == 0:
+        raise InputError(f"{run.file(PROMPTS)}: holds no prompts")
+    vectors = open_embeddings(run, len(prompts))
+    fitted = fit_sample(run, prompts, vectors, settings, embedder, clock)
+    assignment = assign_rows(fitted, vectors, settings, clock)
+    clock.say("labelling topics and grouping them into categories")
+    description = describe_topics(fitted, assignment, settings, namer, embedder)
+    write_outputs(run, fitted, assignment, description, settings)
+    clock.say(f"wrote {fitted.n_topics} topics in {len(description.categories)} categories; "
+              f"{description.outliers:,} prompts left as outliers")
+    return {
+        "prompts": len(prompts),
+        "fitted": len(fitted.fit_rows),
+        "topics": fitted.n_topics,
+        "categories": len(description.categories),
+        "outliers": description.outliers,
+        "outliers_in_sample": fitted.outliers_in_sample,
+        "named_by_llm": description.named_by_llm,
+        "categories_named_by_llm": sum(c["label_source"] == "llm"
+                                       for c in description.categories),
+    }
 
-    def say(message: str) -> None:
-        info(f"cluster [{time.perf_counter() - started:.0f} s]: {message}")
 
-    from miner.cluster.assign import assign_by_neighbours, assign_by_transform
-    from miner.cluster.categories import describe_categories, group_topics
+def fit_sample(run: Run, prompts: Prompts, vectors: np.ndarray, settings: ClusterSettings,
+               embedder: Any, clock: _Clock) -> Fitted:
+    """Fit BERTopic on a seeded sample of distinct prompts; apply the outlier strategy;
+    draw the 2-D map of the sample."""
     from miner.cluster.fit import fit_topics, map_coordinates
-    from miner.cluster.geometry import nearest_to_centroid, topic_centroids
-    from miner.cluster.labels import keyword_label, topic_keywords
+    from miner.cluster.geometry import topic_centroids
     from miner.cluster.outliers import reassign_outliers
     from miner.cluster.vectorizer import corpus_languages
 
-    prompts = read_prompts(run)
-    vectors = open_embeddings(run, len(prompts))
-    n_rows = len(prompts)
-    if n_rows == 0:
-        raise InputError(f"{run.file(PROMPTS)}: holds no prompts")
     fit_rows = sample_rows(prompts.distinct, settings.fit_sample, settings.seed)
-    say(f"fitting BERTopic on {len(fit_rows):,} of {len(prompts.distinct):,} distinct "
-        f"prompts ({n_rows:,} rows)")
+    clock.say(f"fitting BERTopic on {len(fit_rows):,} of {len(prompts.distinct):,} distinct "
+              f"prompts ({len(prompts):,} rows)")
     texts = read_texts(run, fit_rows)
     fit_vectors = np.ascontiguousarray(vectors[fit_rows], dtype=np.float32)
     languages = corpus_languages(read_languages(run, fit_rows), settings.min_cluster_size)
@@ -83,54 +149,73 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any, embedder: Any) -> 
     n_topics = int(fit.topics.max()) + 1
     found_outliers = int((fit.topics < 0).sum())
     centroids = topic_centroids(fit_vectors, fit.topics, n_topics)
-    fit_topics_final, fit_probabilities = reassign_outliers(
+    topics, probabilities = reassign_outliers(
         fit_vectors, fit.topics, fit.probabilities, centroids, settings
     )
-    say(f"{n_topics} topics, {found_outliers:,} outliers in the sample "
-        f"(strategy: {settings.outliers}); drawing the 2-D map")
-    fit_xy, mapper = map_coordinates(fit.reduced, settings)
+    clock.say(f"{n_topics} topics, {found_outliers:,} outliers in the sample "
+              f"(strategy: {settings.outliers}); drawing the 2-D map")
+    xy, mapper = map_coordinates(fit.reduced, settings)
+    return Fitted(prompts, fit_rows, texts, fit_vectors, languages, fit.model, mapper, topics,
+                  probabilities, xy, centroids, n_topics, found_outliers)
 
-    topic = np.full(n_rows, -2, dtype=np.int64)
-    probability = np.zeros(n_rows, dtype=np.float32)
-    xy = np.zeros((n_rows, 2), dtype=np.float32)
-    topic[fit_rows], probability[fit_rows] = fit_topics_final, fit_probabilities
-    xy[fit_rows] = fit_xy
+
+def assign_rows(fitted: Fitted, vectors: np.ndarray, settings: ClusterSettings,
+                clock: _Clock) -> Assignment:
+    """Every row's topic: the fit's for the sample, `cluster.assign`'s for the other distinct
+    prompts, and the original's for duplicates (joined by row identity, never by order)."""
+    from miner.cluster.assign import assign_by_neighbours, assign_by_transform
+
+    prompts, fit_rows = fitted.prompts, fitted.fit_rows
+    topic = np.full(len(prompts), -2, dtype=np.int64)
+    probability = np.zeros(len(prompts), dtype=np.float32)
+    xy = np.zeros((len(prompts), 2), dtype=np.float32)
+    topic[fit_rows], probability[fit_rows] = fitted.topics, fitted.probabilities
+    xy[fit_rows] = fitted.xy
     others = np.setdiff1d(prompts.distinct, fit_rows, assume_unique=True)
     if len(others):
-        say(f"assigning {len(others):,} more distinct prompts ({settings.assign})")
+        clock.say(f"assigning {len(others):,} more distinct prompts ({settings.assign})")
         if settings.assign == "transform":
-            assigned = assign_by_transform(fit.model, mapper, vectors, others, centroids, settings)
+            assigned = assign_by_transform(fitted.model, fitted.mapper, vectors, others,
+                                           fitted.centroids, settings)
         else:
-            assigned = assign_by_neighbours(vectors, others, fit_vectors, fit_topics_final,
-                                            fit_xy, settings.assign_k, settings.seed)
+            assigned = assign_by_neighbours(vectors, others, fitted.vectors, fitted.topics,
+                                            fitted.xy, settings.assign_k, settings.seed)
         topic[others], probability[others], xy[others] = (
             assigned.topics, assigned.probabilities, assigned.xy
         )
-    # Duplicates take their original's topic: the join is by row identity, never by order.
-    topic, probability, xy = topic[prompts.root], probability[prompts.root], xy[prompts.root]
-    assert (topic >= -1).all(), "a prompt was left without a topic"
+    root = prompts.root
+    assignment = Assignment(topic[root], probability[root], xy[root])
+    assert (assignment.topic >= -1).all(), "a prompt was left without a topic"
+    return assignment
 
-    say("labelling topics and grouping them into categories")
+
+def describe_topics(fitted: Fitted, assignment: Assignment, settings: ClusterSettings,
+                    namer: Any, embedder: Any) -> Description:
+    """Each topic's size, keywords, label (keywords or the namer's) and representatives, and
+    the categories over them."""
+    from miner.cluster.categories import describe_categories, group_topics
+    from miner.cluster.geometry import nearest_to_centroid, topic_centroids
+    from miner.cluster.labels import keyword_label, topic_keywords
+
+    n_topics, n_rows, topic = fitted.n_topics, len(fitted.prompts), assignment.topic
     sizes = np.bincount(topic[topic >= 0], minlength=n_topics)
-    centroids = topic_centroids(fit_vectors, fit_topics_final, n_topics)
+    centroids = topic_centroids(fitted.vectors, fitted.topics, n_topics)
     category_of = group_topics(centroids, sizes, settings.categories)
-    nearest = nearest_to_centroid(fit_vectors, fit_topics_final, centroids,
+    nearest = nearest_to_centroid(fitted.vectors, fitted.topics, centroids,
                                   settings.representatives)
-    keywords = {t: topic_keywords(fit.model, t) for t in range(n_topics)}
+    keywords = {t: topic_keywords(fitted.model, t) for t in range(n_topics)}
     labels = {t: keyword_label(keywords[t], settings.label_words) for t in range(n_topics)}
     name_source = dict.fromkeys(range(n_topics), "keywords")
     if namer is not None:
         from miner.cluster.namer import typical_examples
 
-        examples = typical_examples(fit_vectors, fit_topics_final, fit_probabilities, centroids,
-                                    texts, settings.namer_examples)
+        examples = typical_examples(fitted.vectors, fitted.topics, fitted.probabilities,
+                                    centroids, fitted.texts, settings.namer_examples)
         for t, name in namer.name_topics(keywords, examples).items():
             labels[t], name_source[t] = name, "llm"
-    fit.model.set_topic_labels({t: labels[t] for t in range(n_topics)})
-
-    _write_topics(run, prompts.ids, topic, probability, xy)
-    _save_model(run, fit.model)
-    topic_rows = [
+    fitted.model.set_topic_labels({t: labels[t] for t in range(n_topics)})
+    ids = fitted.prompts.ids
+    rows = [
         {
             "topic": t,
             "parent": int(category_of[t]),
@@ -139,49 +224,48 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any, embedder: Any) -> 
             "keywords": keywords[t],
             "label": labels[t],
             "label_source": name_source[t],
-            "representative_ids": [str(prompts.ids[fit_rows[i]]) for i in
+            "representative_ids": [str(ids[fitted.fit_rows[i]]) for i in
                                    nearest[t][:settings.representatives]],
         }
         for t in range(n_topics)
     ]
     n_outliers = int((topic < 0).sum())
     if n_outliers:
-        topic_rows.append({
+        rows.append({
             "topic": -1, "parent": None, "size": n_outliers,
-            "share": round(n_outliers / n_rows, 6), "keywords": topic_keywords(fit.model, -1),
+            "share": round(n_outliers / n_rows, 6),
+            "keywords": topic_keywords(fitted.model, -1),
             "label": OUTLIER_LABEL, "label_source": "fixed", "representative_ids": [],
         })
     categories = describe_categories(
         category_of, sizes, n_rows, keywords, labels, centroids, settings,
         embed=embedder.encode if embedder is not None else None, namer=namer,
     )
+    return Description(rows, categories, sum(s == "llm" for s in name_source.values()),
+                       n_outliers)
+
+
+def write_outputs(run: Run, fitted: Fitted, assignment: Assignment, description: Description,
+                  settings: ClusterSettings) -> None:
+    """topics.parquet, the BERTopic save and topic_info.json, into the stage's staging."""
+    _write_topics(run, fitted.prompts.ids, assignment.topic, assignment.probability,
+                  assignment.xy)
+    _save_model(run, fitted.model)
     write_json(run.output(TOPIC_INFO), {
-        "n_prompts": n_rows,
-        "n_distinct": len(prompts.distinct),
-        "n_fitted": len(fit_rows),
+        "n_prompts": len(fitted.prompts),
+        "n_distinct": len(fitted.prompts.distinct),
+        "n_fitted": len(fitted.fit_rows),
         "seed": settings.seed,
-        "languages": languages,
+        "languages": fitted.languages,
         "representation": settings.representation,
         "namer": settings.namer,
-        "outliers": n_outliers,
-        "outliers_in_sample": found_outliers,
+        "outliers": description.outliers,
+        "outliers_in_sample": fitted.outliers_in_sample,
         "outlier_strategy": settings.outliers,
         "outlier_threshold": settings.outlier_threshold if settings.outliers != "keep" else None,
-        "topics": topic_rows,
-        "categories": categories,
+        "topics": description.topics,
+        "categories": description.categories,
     })
-    say(f"wrote {n_topics} topics in {len(categories)} categories; "
-        f"{n_outliers:,} prompts left as outliers")
-    return {
-        "prompts": n_rows,
-        "fitted": len(fit_rows),
-        "topics": n_topics,
-        "categories": len(categories),
-        "outliers": n_outliers,
-        "outliers_in_sample": found_outliers,
-        "named_by_llm": sum(source == "llm" for source in name_source.values()),
-        "categories_named_by_llm": sum(c["label_source"] == "llm" for c in categories),
-    }
 
 
 def _write_topics(run: Run, ids: np.ndarray, topic: np.ndarray, probability: np.ndarray,
