@@ -53,7 +53,7 @@ def test_default_is_auto_and_bad_value_is_one_line() -> None:
 
 def test_ladder_lowers_topic_mean_first_then_score(weak_run: Run) -> None:
     frame = load_candidates(weak_run)
-    assert select_strict(frame, params(top=6)).selected == []
+    assert select_strict(frame, params(top=6), None, None).selected == []
     selection = select_benchmark(frame, params(top=6))
     # 3 -> 2.5 admits topic 1's 6, 2.5 -> 2 topic 0's 6; 1.5 and 1 admit nothing at score 6,
     # so the next step goes straight to 0.5 (topic 3's 6); then no lower mean admits any
@@ -65,7 +65,7 @@ def test_ladder_lowers_topic_mean_first_then_score(weak_run: Run) -> None:
     assert len(selection.selected) == 6
     assert selection.requested.min_score == 6 and selection.params.min_score == 5
     # the relaxed selection is exactly the strict one at the final settings
-    final = select_strict(frame, selection.params)
+    final = select_strict(frame, selection.params, None, None)
     assert final.selected == selection.selected
     from miner.select.relax import relaxed_sentence
     assert relaxed_sentence(selection) == "relaxed to score >= 5 and topic mean >= 0.5 to reach 6"

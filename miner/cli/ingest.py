@@ -11,7 +11,6 @@ from miner.cli.options import (
     config_option,
     json_option,
     language_option,
-    language_override,
     open_run,
     print_json,
     run_options,
@@ -44,7 +43,7 @@ from miner.cli.options import (
 @json_option
 def ingest(
     sources: tuple[str, ...], turns: str | None, text_field: str | None,
-    languages: tuple[str, ...], min_chars: int | None, max_chars: int | None,
+    languages: list[str] | None, min_chars: int | None, max_chars: int | None,
     keep_flagged: bool | None, keep_redacted: bool | None, no_dedup: bool | None,
     on_error: str | None, run_dir: Path, config_file: Path | None, force: bool, as_json: bool,
 ) -> None:
@@ -63,7 +62,7 @@ def ingest(
     overrides = {
         "ingest.turns": turns,
         "ingest.text_field": text_field,
-        "ingest.languages": language_override(languages),
+        "ingest.languages": languages,
         "ingest.min_chars": min_chars,
         "ingest.max_chars": max_chars,
         "ingest.drop_flagged": False if keep_flagged else None,

@@ -85,9 +85,11 @@ def print_json(value: Any) -> None:
 
 
 def language_option(func: Callable) -> Callable:
-    """`--language CODE` (repeatable; `all` keeps every language): the `ingest.languages` kept."""
+    """`--language CODE` (repeatable; `all` keeps every language): the command receives the
+    `ingest.languages` override (`language_override`)."""
     return click.option(
         "--language", "languages", multiple=True, metavar="CODE",
+        callback=lambda _ctx, _param, value: language_override(value),
         help="Keep prompts in this ISO 639-1 language (repeat for more; 'all' keeps every "
              "language). Keywords and labels are made in the languages kept. "
              f"[default: {config_default('ingest.languages')}; config ingest.languages]",

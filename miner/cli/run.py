@@ -11,7 +11,6 @@ from miner.cli.options import (
     exclude_near_option,
     json_option,
     language_option,
-    language_override,
     open_run,
     print_json,
     run_options,
@@ -33,7 +32,7 @@ from miner.cli.options import (
 @run_options
 @json_option
 def run(sources: tuple[str, ...], top: int | None, judge: str | None,
-        languages: tuple[str, ...], exclude_near: tuple[str, ...], strict: bool, run_dir: Path,
+        languages: list[str] | None, exclude_near: tuple[str, ...], strict: bool, run_dir: Path,
         config_file: Path | None, force: bool, as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
 
@@ -47,7 +46,7 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
     from miner.pipeline import pipeline_summary, run_pipeline
 
     overrides = {"select.top": top, "score.judge": judge,
-                 "ingest.languages": language_override(languages),
+                 "ingest.languages": languages,
                  "select.exclude_near": exclude_near_files(exclude_near),
                  "select.relax": "strict" if strict else None}
     run_folder, config = open_run(run_dir, config_file, overrides)

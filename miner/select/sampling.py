@@ -136,12 +136,8 @@ def select_benchmark(
     return selection
 
 
-def select_strict(
-    frame: pd.DataFrame,
-    params: SelectParams,
-    vectors: np.ndarray | None = None,
-    contamination: pd.DataFrame | None = None,
-) -> Selection:
+def select_strict(frame: pd.DataFrame, params: SelectParams, vectors: np.ndarray | None,
+                  contamination: pd.DataFrame | None) -> Selection:
     """The selection at exactly `params`' settings (`select_benchmark` without relaxing)."""
     table = frame.copy()
     table["topic_mean"] = table["topic"].map(topic_means(table))
