@@ -189,7 +189,7 @@ def check_case(path: Path, run_dir: Path, on_error: str) -> str:
         assert len(message) < 2000, message
         assert message.startswith(f"{path}: ") or message.startswith("no prompts left"), message
         leftovers = sorted(p.name for p in run.path.iterdir()) if run.path.exists() else []
-        assert set(leftovers) <= {"manifest.json", "config.yaml"}, (message, leftovers)
+        assert set(leftovers) <= {"manifest.json", "config.yaml", ".lock"}, (message, leftovers)
         assert run.stage_entry("ingest") is None
         return "error"
     counts = outcome.counts
@@ -201,7 +201,7 @@ def check_case(path: Path, run_dir: Path, on_error: str) -> str:
     assert funnel[1] == {"step": "parsed", "count": counts["parsed"],
                          "dropped": counts["skipped"]}
     assert set(p.name for p in run.path.iterdir()) == {"manifest.json", "prompts.parquet",
-                                                        "funnel.json"}
+                                                        "funnel.json", ".lock"}
     return "ok"
 
 
