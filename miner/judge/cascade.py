@@ -9,7 +9,8 @@
    predicted one elsewhere), its judge-confirmed prompts (score >= select.min_score) and
    whether the selection needs it (estimated mean >= select.min_topic_mean).
 5. `next_round`: every needed topic short of `select.per_topic + margin` confirmed offers its
-   unjudged prompts likeliest to pass (P >= `min_probability`), as many as it is short; the
+   unjudged prompts likeliest to pass (P >= `min_probability`, or its best-ranked ones while
+   it has had fewer than that many tries beyond the sample), as many as it is short; the
    likeliest of all, at most `round_calls` and what the budget (`score.max_calls`,
    `score.max_cost`) leaves, are judged; then back to 3, until no topic offers any.
 
@@ -179,24 +180,33 @@ def _target(settings: CascadeSettings) -> int:
 
 
 def next_round(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
-               verdicts: Mapping[str, Verdict], settings: CascadeSettings,
+               verdicts: Mapping[str, Verdict], sampled: set[str], settings: CascadeSettings,
                budget: int) -> list[int]:
     """Positions to judge next: each needed topic's likeliest unjudged items, as many as it
-    lacks, P(pass) >= min_probability, likeliest first, at most `budget`."""
+    lacks, likeliest first, at most `budget`. An item qualifies with P(pass) >=
+    min_probability; until a topic has had `per_topic + margin` tries beyond the sample, its
+    best-ranked items qualify whatever their probability (a small sample can miss a topic's
+    passing prompts, and the predictor then ranks the whole topic low)."""
     topics = topic_estimates(data, scores, predicted, settings)
     short = (_target(settings) - topics["confirmed"]).where(topics["needed"], 0).clip(lower=0)
+    hashes = [i.hash for i in data.items]
+    tried = pd.Series([data.topics[p] for p, h in enumerate(hashes)
+                       if h in verdicts and h not in sampled], dtype=np.int64).value_counts()
+    explore = (_target(settings) - tried.reindex(short.index, fill_value=0)).clip(lower=0)
     p_pass = predicted["p_pass"].to_numpy()
-    unjudged = np.array([i.hash not in verdicts for i in data.items], dtype=bool)
-    wanting = np.isin(data.topics, short.index[short > 0].to_numpy())
-    open_ = np.flatnonzero(unjudged & wanting & (p_pass >= settings.min_probability))
-    keys = _draw_keys([data.items[p].hash for p in open_], settings.seed)
+    unjudged = np.array([h not in verdicts for h in hashes], dtype=bool)
+    open_ = np.flatnonzero(unjudged & np.isin(data.topics, short.index[short > 0].to_numpy()))
+    keys = _draw_keys([hashes[p] for p in open_], settings.seed)
     taken: dict[int, int] = {}
     chosen: list[int] = []
     for position in open_[np.lexsort((keys, -p_pass[open_]))]:  # likeliest first
         topic = int(data.topics[position])
-        if taken.get(topic, 0) < short[topic]:
-            taken[topic] = taken.get(topic, 0) + 1
+        count = taken.get(topic, 0)
+        likely = p_pass[position] >= settings.min_probability
+        if count < short[topic] and (likely or count < explore[topic]):
+            taken[topic] = count + 1
             chosen.append(int(position))
+    chosen.sort(key=lambda p: -p_pass[p])   # stable: ties keep the seeded order
     return chosen[:budget]
 
 
@@ -231,7 +241,9 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
                                  rubric) >= settings.min_score))})
         return len(items) == len(positions)
 
-    complete = judge_round(seed_sample(data, settings.sample_per_topic, settings.seed), "sample")
+    sample = seed_sample(data, settings.sample_per_topic, settings.seed)
+    sampled = {data.items[p].hash for p in sample}
+    complete = judge_round(sample, "sample")
     while True:
         if not complete or calls_left <= 0:
             state.stopped = "budget"
@@ -246,8 +258,8 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
             continue
         state.predicted, state.metrics = fitted
         scores = judged_scores(data, state.verdicts, rubric)
-        positions = next_round(data, scores, state.predicted, state.verdicts, settings,
-                               min(settings.round_calls, calls_left))
+        positions = next_round(data, scores, state.predicted, state.verdicts, sampled,
+                               settings, min(settings.round_calls, calls_left))
         if not positions:
             state.stopped = "filled"
             break
