@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from miner.cli import main
 from miner.config import load_config
-from miner.judge import run_score
+from miner.judge import estimate, run_score
 from miner.llm import LLMCache
 from miner.run import Run
 from miner.select import run_select
@@ -203,3 +203,29 @@ def test_missing_topics_and_a_cascade_with_then_are_one_line_errors(tmp_path):
         assert result.exit_code == 1, result.output
         assert result.output.startswith("error: ") and message in result.output
         assert result.output.count("\n") == 1
+
+
+def test_estimate_prices_the_cascade_budget_and_both_passes_of_then(tmp_path):
+    rows = corpus()
+    run = make_run(tmp_path / "run", rows)
+    with OpenAIServer(chat=meaning_judge) as server:
+        tree = settings(server.base_url)
+        tree["score"]["max_calls"] = 50
+        (tmp_path / "cascade.yaml").write_text(yaml.safe_dump(tree))
+        budget = estimate(run, load_config(tmp_path / "cascade.yaml"))["cascade"]
+        assert budget["sample"] == 6 * 4 and budget["max_calls"] == 50
+        assert budget["full_calls"] == len(rows)
+        assert budget["sample_cost_usd"] < budget["max_calls_cost_usd"] < budget["full_cost_usd"]
+        tree["score"].update({"strategy": "full", "then": "strong", "min_score": 6})
+        tree["judges"]["strong"] = {"model": "model-strong", "base_url": server.base_url}
+        tree["prices"]["model-strong"] = {"input": 10.0, "output": 20.0}
+        (tmp_path / "then.yaml").write_text(yaml.safe_dump(tree))
+        config = load_config(tmp_path / "then.yaml")
+        before = estimate(run, config)["then"]
+        assert before["to_score"] == len(rows) and before["upper_bound"]
+        run_score(run, config)
+        after = estimate(run, config)
+    passing = sum(sum(w in t.split() for w in KEYWORDS) >= 6 for t, _ in rows)
+    assert after["to_score"] == 0 and after["then"]["cached"] == passing
+    assert after["then"]["to_score"] == 0 and not after["then"]["upper_bound"]
+    assert before["cost_usd"] > 0
