@@ -55,6 +55,7 @@ class CascadeSettings:
     per_topic: int | None = 2
     top: int = 500
     include_outliers: bool = False
+    hunt: int = 3   # tries beyond the sample, times a topic's target, before its bar drops
 
 
 def settings_from_config(config: Mapping[str, Any]) -> CascadeSettings:
@@ -97,6 +98,7 @@ class CascadeState:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     spent_usd: float = 0.0
     stopped: str = ""
+    bars: dict[int, float] = field(default_factory=dict)   # per topic, from `topic_bars`
 
 
 def _draw_keys(hashes: list[str], seed: int) -> np.ndarray:
@@ -162,11 +164,14 @@ def fit_and_predict(data: CascadeItems, verdicts: Mapping[str, Verdict], rubric:
 
 
 def topic_estimates(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
-                    settings: CascadeSettings) -> pd.DataFrame:
-    """Per topic: estimated mean, judge-confirmed count, and whether it is needed."""
+                    settings: CascadeSettings,
+                    bars: Mapping[int, float] | None = None) -> pd.DataFrame:
+    """Per topic: estimated mean, judge-confirmed count (judged at its bar, default
+    min_score, or more), and whether it is needed."""
     blended = np.where(np.isnan(scores), predicted["expected_score"].to_numpy(), scores)
+    bar = pd.Series(data.topics).map(bars or {}).fillna(settings.min_score).to_numpy()
     frame = pd.DataFrame({"topic": data.topics, "score": blended,
-                          "confirmed": scores >= settings.min_score})
+                          "confirmed": scores >= bar})
     topics = frame.groupby("topic").agg(mean=("score", "mean"), confirmed=("confirmed", "sum"))
     topics["needed"] = topics["mean"] >= settings.min_topic_mean
     if not settings.include_outliers:
@@ -174,39 +179,84 @@ def topic_estimates(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFr
     return topics
 
 
-def _target(settings: CascadeSettings) -> int:
-    """Judge-confirmed prompts each needed topic should hold."""
-    return (settings.per_topic or settings.top) + settings.margin
+def topic_cap(topics: pd.DataFrame, settings: CascadeSettings, extra: int = 0) -> int:
+    """Prompts per needed topic the selection will take: `per_topic`, or as many as `top`
+    needs from this many topics (what `select.relax: auto` raises per_topic to), plus
+    `extra` (raised while topics that ran dry leave the others to fill `top`)."""
+    needed = int(topics["needed"].sum())
+    per = settings.per_topic or settings.top
+    return max(per, -(-settings.top // max(needed, 1))) + extra
+
+
+def capacity(topics: pd.DataFrame, cap: int) -> int:
+    """Judge-confirmed prompts the selection could take at `cap` per needed topic."""
+    need = topics[topics["needed"]]
+    return int(np.minimum(need["confirmed"], cap).sum())
+
+
+def topic_bars(data: CascadeItems, scores: np.ndarray, sample: list[int],
+               settings: CascadeSettings, max_score: float) -> dict[int, float]:
+    """Per sampled topic, the score its `cap` best prompts are expected to reach (at least
+    min_score): its size times its sample's share at that score (smoothed toward the overall
+    share) reaches the cap. Full scoring's selection takes each topic's best first, so
+    confirming prompts at this score keeps the cascade's benchmark as hard as full's."""
+    sizes = pd.Series(data.topics).value_counts()
+    judged = pd.DataFrame({"topic": data.topics[sample], "score": scores[sample]}).dropna()
+    means = judged.groupby("topic")["score"].mean()
+    good = max(int((means >= settings.min_topic_mean).sum()), 1)
+    cap = max(settings.per_topic or settings.top, -(-settings.top // good)) + settings.margin
+    bars = pd.Series(settings.min_score, index=means.index)
+    for level in np.arange(settings.min_score, max_score + 1e-9, 1.0):
+        hits = (judged["score"] >= level).groupby(judged["topic"])
+        share = (hits.sum() + hits.sum().sum() / len(judged)) / (hits.count() + 1)
+        bars[share * sizes.reindex(share.index) >= cap] = float(level)
+    return {int(t): float(b) for t, b in bars.items()}
+
+
+def tries_beyond_sample(data: CascadeItems, verdicts: Mapping[str, Verdict],
+                        sampled: set[str]) -> pd.Series:
+    """Items judged in the rounds, per topic."""
+    return pd.Series([data.topics[p] for p, i in enumerate(data.items)
+                      if i.hash in verdicts and i.hash not in sampled],
+                     dtype=np.int64).value_counts()
+
+
+def lowered_bars(bars: Mapping[int, float], tries: pd.Series, limit: int,
+                 min_score: float) -> dict[int, float]:
+    """`bars`, at min_score for topics that had `limit` tries beyond the sample."""
+    return {t: (min_score if tries.get(t, 0) >= limit else b) for t, b in bars.items()}
 
 
 def next_round(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
                verdicts: Mapping[str, Verdict], sampled: set[str], settings: CascadeSettings,
-               budget: int) -> list[int]:
+               budget: int, extra: int = 0,
+               bars: Mapping[int, float] | None = None) -> list[int]:
     """Positions to judge next: each needed topic's likeliest unjudged items, as many as it
-    lacks, likeliest first, at most `budget`. An item qualifies with P(pass) >=
-    min_probability; until a topic has had `per_topic + margin` tries beyond the sample, its
+    lacks (`topic_cap` + margin), likeliest first, at most `budget`. An item qualifies with
+    P(pass) >= min_probability; until a topic has had that many tries beyond the sample, its
     best-ranked items qualify whatever their probability (a small sample can miss a topic's
     passing prompts, and the predictor then ranks the whole topic low)."""
-    topics = topic_estimates(data, scores, predicted, settings)
-    short = (_target(settings) - topics["confirmed"]).where(topics["needed"], 0).clip(lower=0)
+    topics = topic_estimates(data, scores, predicted, settings, bars)
+    target = topic_cap(topics, settings, extra) + settings.margin
+    short = (target - topics["confirmed"]).where(topics["needed"], 0).clip(lower=0)
     hashes = [i.hash for i in data.items]
-    tried = pd.Series([data.topics[p] for p, h in enumerate(hashes)
-                       if h in verdicts and h not in sampled], dtype=np.int64).value_counts()
-    explore = (_target(settings) - tried.reindex(short.index, fill_value=0)).clip(lower=0)
+    tried = tries_beyond_sample(data, verdicts, sampled)
+    explore = (target - tried.reindex(short.index, fill_value=0)).clip(lower=0)
     p_pass = predicted["p_pass"].to_numpy()
+    rank = predicted["expected_score"].to_numpy()
     unjudged = np.array([h not in verdicts for h in hashes], dtype=bool)
     open_ = np.flatnonzero(unjudged & np.isin(data.topics, short.index[short > 0].to_numpy()))
     keys = _draw_keys([hashes[p] for p in open_], settings.seed)
     taken: dict[int, int] = {}
     chosen: list[int] = []
-    for position in open_[np.lexsort((keys, -p_pass[open_]))]:  # likeliest first
+    for position in open_[np.lexsort((keys, -rank[open_]))]:  # likeliest first
         topic = int(data.topics[position])
         count = taken.get(topic, 0)
         likely = p_pass[position] >= settings.min_probability
         if count < short[topic] and (likely or count < explore[topic]):
             taken[topic] = count + 1
             chosen.append(int(position))
-    chosen.sort(key=lambda p: -p_pass[p])   # stable: ties keep the seeded order
+    chosen.sort(key=lambda p: -rank[p])   # stable: ties keep the seeded order
     return chosen[:budget]
 
 
@@ -224,6 +274,8 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
                 judge: JudgeFn, cost: CostFn) -> CascadeState:
     """Seed sample, then predicted rounds, until no topic needs more or a budget is spent."""
     state = CascadeState()
+    extra = 0
+    largest = int(np.unique(data.topics, return_counts=True)[1].max()) if data.items else 0
     calls_left = settings.max_calls if settings.max_calls is not None else len(data.items)
 
     def judge_round(positions: list[int], name: str) -> bool:
@@ -244,6 +296,8 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
     sample = seed_sample(data, settings.sample_per_topic, settings.seed)
     sampled = {data.items[p].hash for p in sample}
     complete = judge_round(sample, "sample")
+    state.bars = topic_bars(data, judged_scores(data, state.verdicts, rubric), sample,
+                            settings, rubric.max_score)
     while True:
         if not complete or calls_left <= 0:
             state.stopped = "budget"
@@ -258,22 +312,35 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
             continue
         state.predicted, state.metrics = fitted
         scores = judged_scores(data, state.verdicts, rubric)
-        positions = next_round(data, scores, state.predicted, state.verdicts, sampled,
-                               settings, min(settings.round_calls, calls_left))
+        positions: list[int] = []
+        while not positions:
+            topics = topic_estimates(data, scores, state.predicted, settings)
+            cap = topic_cap(topics, settings, extra)
+            bars = lowered_bars(state.bars, tries_beyond_sample(data, state.verdicts, sampled),
+                                settings.hunt * (cap + settings.margin), settings.min_score)
+            positions = next_round(data, scores, state.predicted, state.verdicts, sampled,
+                                   settings, min(settings.round_calls, calls_left), extra, bars)
+            if positions or capacity(topics, cap) >= settings.top or cap >= largest:
+                break
+            extra += 1   # topics ran dry: the others must give more each
         if not positions:
-            state.stopped = "filled"
+            state.stopped = "filled" if capacity(topics, cap) >= settings.top else \
+                "no likely prompt left"
             break
         complete = judge_round(positions, f"round {len(state.rounds)}")
     return state
 
 
 def topics_filled(data: CascadeItems, state: CascadeState, rubric: Rubric,
-                  settings: CascadeSettings) -> dict[str, int]:
-    """Needed topics and how many hold `per_topic` judge-confirmed prompts, at the end."""
+                  settings: CascadeSettings) -> dict[str, Any]:
+    """Needed topics, how many hold `per_topic` prompts judged at the confirming score, and
+    how many such prompts the selection could take, at the end."""
     if state.predicted is None:
         return {"needed": 0, "filled": 0}
     scores = judged_scores(data, state.verdicts, rubric)
     topics = topic_estimates(data, scores, state.predicted, settings)
     need = topics[topics["needed"]]
-    return {"needed": len(need),
-            "filled": int((need["confirmed"] >= (settings.per_topic or 1)).sum())}
+    bars = pd.Series(state.bars).reindex(need.index).dropna()
+    return {"needed": len(need), "above_min_score_bars": int((bars > settings.min_score).sum()),
+            "filled": int((need["confirmed"] >= (settings.per_topic or 1)).sum()),
+            "confirmed_for_selection": capacity(topics, topic_cap(topics, settings))}
