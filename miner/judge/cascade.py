@@ -156,11 +156,28 @@ def fit_and_predict(data: CascadeItems, verdicts: Mapping[str, Verdict], rubric:
     at, labels = label_frame(data, verdicts, rubric)
     if len(at) < MIN_LABELS:
         return None
-    predictor = fit_predictor(data.vectors[at], data.features[at], labels, settings.seed,
-                              criteria=rubric.criteria,
-                              settings=FitSettings(min_score=settings.min_score))
-    predicted = predictor.predict(data.vectors, data.features)[["p_pass", "expected_score"]]
-    return predicted, predictor.metrics
+    predicted, metrics = pd.DataFrame(index=range(len(data.items))), {}
+    for level in levels(settings, rubric):
+        predictor = fit_predictor(data.vectors[at], data.features[at], labels, settings.seed,
+                                  criteria=rubric.criteria,
+                                  settings=FitSettings(min_score=level))
+        out = predictor.predict(data.vectors, data.features)
+        predicted[level_column(level)] = out["p_pass"].to_numpy()
+        if level == settings.min_score:
+            predicted["p_pass"] = out["p_pass"].to_numpy()
+            predicted["expected_score"] = out["expected_score"].to_numpy()
+            metrics = predictor.metrics
+    return predicted, metrics
+
+
+def levels(settings: CascadeSettings, rubric: Rubric) -> list[float]:
+    """The scores from min_score up to the rubric's highest, one apart."""
+    return [float(v) for v in np.arange(settings.min_score, rubric.max_score + 1e-9, 1.0)]
+
+
+def level_column(level: float) -> str:
+    """The predicted column holding P(score >= level)."""
+    return f"p_ge_{level:g}"
 
 
 def topic_estimates(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
@@ -194,22 +211,18 @@ def capacity(topics: pd.DataFrame, cap: int) -> int:
     return int(np.minimum(need["confirmed"], cap).sum())
 
 
-def topic_bars(data: CascadeItems, scores: np.ndarray, sample: list[int],
-               settings: CascadeSettings, max_score: float) -> dict[int, float]:
-    """Per sampled topic, the score its `cap` best prompts are expected to reach (at least
-    min_score): its size times its sample's share at that score (smoothed toward the overall
-    share) reaches the cap. Full scoring's selection takes each topic's best first, so
-    confirming prompts at this score keeps the cascade's benchmark as hard as full's."""
-    sizes = pd.Series(data.topics).value_counts()
-    judged = pd.DataFrame({"topic": data.topics[sample], "score": scores[sample]}).dropna()
-    means = judged.groupby("topic")["score"].mean()
-    good = max(int((means >= settings.min_topic_mean).sum()), 1)
-    cap = max(settings.per_topic or settings.top, -(-settings.top // good)) + settings.margin
-    bars = pd.Series(settings.min_score, index=means.index)
-    for level in np.arange(settings.min_score, max_score + 1e-9, 1.0):
-        hits = (judged["score"] >= level).groupby(judged["topic"])
-        share = (hits.sum() + hits.sum().sum() / len(judged)) / (hits.count() + 1)
-        bars[share * sizes.reindex(share.index) >= cap] = float(level)
+def topic_bars(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
+               scale: list[float], cap: int) -> dict[int, float]:
+    """Per topic, the highest score that `cap` of its prompts are expected to reach (judged
+    ones as judged, the rest by predicted probability), else the lowest of `scale`. Full
+    scoring's selection takes each topic's best first; confirming prompts at this score
+    keeps the cascade's benchmark as hard as full's."""
+    bars = pd.Series(scale[0], index=np.unique(data.topics))
+    for level in scale[1:]:
+        reached = np.where(np.isnan(scores), predicted[level_column(level)].to_numpy(),
+                           scores >= level)
+        expected = pd.Series(reached).groupby(data.topics).sum()
+        bars[expected.reindex(bars.index).to_numpy() >= cap] = level
     return {int(t): float(b) for t, b in bars.items()}
 
 
@@ -242,17 +255,21 @@ def next_round(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
     hashes = [i.hash for i in data.items]
     tried = tries_beyond_sample(data, verdicts, sampled)
     explore = (target - tried.reindex(short.index, fill_value=0)).clip(lower=0)
-    p_pass = predicted["p_pass"].to_numpy()
-    rank = predicted["expected_score"].to_numpy()
+    bar_of = pd.Series(data.topics).map(bars or {}).fillna(settings.min_score).to_numpy()
+    rank = np.zeros(len(hashes))
+    for level in np.unique(bar_of):
+        column = predicted[level_column(level)] if level_column(level) in predicted else \
+            predicted["p_pass"]
+        rank[bar_of == level] = column.to_numpy()[bar_of == level]
     unjudged = np.array([h not in verdicts for h in hashes], dtype=bool)
     open_ = np.flatnonzero(unjudged & np.isin(data.topics, short.index[short > 0].to_numpy()))
     keys = _draw_keys([hashes[p] for p in open_], settings.seed)
     taken: dict[int, int] = {}
     chosen: list[int] = []
-    for position in open_[np.lexsort((keys, -rank[open_]))]:  # likeliest first
+    for position in open_[np.lexsort((keys, -rank[open_]))]:  # likeliest at its bar first
         topic = int(data.topics[position])
         count = taken.get(topic, 0)
-        likely = p_pass[position] >= settings.min_probability
+        likely = rank[position] >= settings.min_probability
         if count < short[topic] and (likely or count < explore[topic]):
             taken[topic] = count + 1
             chosen.append(int(position))
@@ -296,8 +313,6 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
     sample = seed_sample(data, settings.sample_per_topic, settings.seed)
     sampled = {data.items[p].hash for p in sample}
     complete = judge_round(sample, "sample")
-    state.bars = topic_bars(data, judged_scores(data, state.verdicts, rubric), sample,
-                            settings, rubric.max_score)
     while True:
         if not complete or calls_left <= 0:
             state.stopped = "budget"
@@ -316,6 +331,8 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
         while not positions:
             topics = topic_estimates(data, scores, state.predicted, settings)
             cap = topic_cap(topics, settings, extra)
+            state.bars = topic_bars(data, scores, state.predicted, levels(settings, rubric),
+                                    cap)
             bars = lowered_bars(state.bars, tries_beyond_sample(data, state.verdicts, sampled),
                                 settings.hunt * (cap + settings.margin), settings.min_score)
             positions = next_round(data, scores, state.predicted, state.verdicts, sampled,
