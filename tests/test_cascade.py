@@ -229,3 +229,31 @@ def test_estimate_prices_the_cascade_budget_and_both_passes_of_then(tmp_path):
     assert after["to_score"] == 0 and after["then"]["cached"] == passing
     assert after["then"]["to_score"] == 0 and not after["then"]["upper_bound"]
     assert before["cost_usd"] > 0
+
+
+def test_max_calls_stops_the_cascade_and_allow_predicted_opens_the_selection(tmp_path):
+    rows = corpus()
+    run = make_run(tmp_path / "run", rows)
+    with OpenAIServer(chat=meaning_judge) as server:
+        tree = settings(server.base_url)
+        tree["score"]["max_calls"] = 26
+        tree["select"]["top"] = 30
+        (tmp_path / "budget.yaml").write_text(yaml.safe_dump(tree))
+        config = load_config(tmp_path / "budget.yaml")
+        run_score(run, config)
+        assert len(requested(server)) == 26
+    strategy = json.loads(run.file("score_summary.json").read_text())["strategy"]
+    assert strategy["calls"] == 26 and strategy["stopped"] == "budget"
+    run_select(run, config)
+    judged_only = json.loads(run.file("benchmark/selection.json").read_text())
+    assert judged_only["questions"] < 30 and judged_only["filters"]["predicted"] > 0
+    tree["select"]["allow_predicted"] = True
+    (tmp_path / "open.yaml").write_text(yaml.safe_dump(tree))
+    run_select(run, load_config(tmp_path / "open.yaml"))
+    opened = json.loads(run.file("benchmark/selection.json").read_text())
+    assert opened["filters"]["predicted"] == 0
+    # predicted prompts now meet the score filter on their predicted score alone
+    scores = pd.read_parquet(run.file("scores.parquet"))
+    predicted = scores[scores["source"] == "predicted"]
+    assert opened["filters"]["low_score"] == judged_only["filters"]["low_score"] + int(
+        (predicted["score"] < 6).sum())

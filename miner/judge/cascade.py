@@ -4,15 +4,19 @@
    every topic (outliers are one more stratum), so each topic's mean can be estimated.
 2. The judge scores them (`judge_items`, answer cache first).
 3. `fit_and_predict`: the difficulty predictor (`miner.difficulty`) is fitted on every judged
-   prompt and predicts every distinct prompt: P(score >= select.min_score) and a score.
+   prompt, once per score level from select.min_score to the rubric's highest, and predicts
+   every distinct prompt: P(score >= level) for each level, and a score.
 4. `topic_estimates`: each topic's estimated mean (the judge's score where judged, the
-   predicted one elsewhere), its judge-confirmed prompts (score >= select.min_score) and
-   whether the selection needs it (estimated mean >= select.min_topic_mean).
-5. `next_round`: every needed topic short of `select.per_topic + margin` confirmed offers its
-   unjudged prompts likeliest to pass (P >= `min_probability`, or its best-ranked ones while
+   predicted one elsewhere), its judge-confirmed prompts (judged at its bar or more) and
+   whether the selection needs it (estimated mean >= select.min_topic_mean). `topic_cap`:
+   what the selection takes per needed topic (per_topic, or what `relax: auto` would raise
+   it to); `topic_bars`: the score each topic's `cap` best are expected to reach.
+5. `next_round`: every needed topic short of `cap + margin` confirmed offers its unjudged
+   prompts likeliest to reach its bar (P >= `min_probability`, or its best-ranked ones while
    it has had fewer than that many tries beyond the sample), as many as it is short; the
    likeliest of all, at most `round_calls` and what the budget (`score.max_calls`,
-   `score.max_cost`) leaves, are judged; then back to 3, until no topic offers any.
+   `score.max_cost`) leaves, are judged; then back to 3, until no topic offers any. When the
+   confirmed prompts still cannot fill `top` (topics ran dry), every cap is raised by one.
 
 Every decision reads verdicts, never whether they came from the cache, so a rerun after a
 kill replays the same rounds from the cache and sends only what was never answered; the
@@ -291,8 +295,11 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
                 judge: JudgeFn, cost: CostFn) -> CascadeState:
     """Seed sample, then predicted rounds, until no topic needs more or a budget is spent."""
     state = CascadeState()
+    if not data.items:
+        state.stopped = "no prompts"
+        return state
     extra = 0
-    largest = int(np.unique(data.topics, return_counts=True)[1].max()) if data.items else 0
+    largest = int(np.unique(data.topics, return_counts=True)[1].max())
     calls_left = settings.max_calls if settings.max_calls is not None else len(data.items)
 
     def judge_round(positions: list[int], name: str) -> bool:
