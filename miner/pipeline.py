@@ -79,7 +79,7 @@ def pipeline_summary(run: Run, outcomes: Sequence[StageOutcome]) -> dict[str, An
                    "outliers": topic_info.get("outliers")},
         "judge": {key: score.get(key) for key in
                   ("judge", "offline", "note", "rubric", "scored", "failed", "tokens",
-                   "cost_usd")},
+                   "cost_usd", "strategy")},
         "benchmark": {key: selection.get(key) for key in
                       ("questions", "top", "reached_top", "format", "shortfall", "relax",
                        "relaxed", "relaxed_text")},

@@ -142,6 +142,13 @@ SCORE: dict[str, Alternatives] = {
     "then": [TEXT, None],
     "min_score": [Interval(float), None],
     "max_prompt_chars": [at_least(1)],
+    "strategy": [Options("full", "cascade")],
+    "max_calls": [at_least(1), None],
+    "max_cost": [Interval(float, 0), None],
+    "cascade.sample_per_topic": [at_least(1)],
+    "cascade.round_calls": [at_least(1)],
+    "cascade.margin": [at_least(0)],
+    "cascade.min_probability": [Interval(float, 0, 1)],
     **{f"judge_defaults.{key}": value for key, value in JUDGE.items()},
 }
 
@@ -157,6 +164,7 @@ SELECT: dict[str, Alternatives] = {
     "per_topic": [at_least(0), None],
     "fill": [Options("rounds", "topics")],
     "relax": [Options("auto", "strict")],
+    "allow_predicted": [Boolean()],
     "include_outliers": [Boolean()],
     "max_similarity": [COSINE, None],
     "exclude_near": [ListOf(PATH)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,7 +23,8 @@ def estimate(judge: str | None, rubric: str | None, run_dir: Path, config_file: 
 
     Counts the distinct prompts not yet in the cache, their input tokens (characters / 4 of
     the exact messages) and output tokens (the rubric's typical answer length; `max` is the
-    max_tokens worst case), priced from `prices:` in config.
+    max_tokens worst case), priced from `prices:` in config. With score.then, the strong
+    judge's pass is priced too; with score.strategy cascade, the cascade's budget.
     """
     from miner.judge import estimate as estimate_cost
 
@@ -44,3 +46,31 @@ def estimate(judge: str | None, rubric: str | None, run_dir: Path, config_file: 
                    "in USD per million tokens to your config)")
     else:
         click.echo(f"  cost: ${result['cost_usd']:.4f} (at most ${result['cost_usd_max']:.4f})")
+    for line in extra_lines(result):
+        click.echo(line)
+
+
+def _usd(value: float | None) -> str:
+    return "unknown (no price)" if value is None else f"${value:.4f}"
+
+
+def extra_lines(result: dict[str, Any]) -> list[str]:
+    """The `--then` pass and the cascade's budget, when configured."""
+    lines = []
+    then = result.get("then")
+    if then:
+        bound = "at most " if then["upper_bound"] else ""
+        lines.append(f"  then: judge {then['judge']} (model {then['model']}) re-scores "
+                     f"{bound}{then['to_score']} prompts scored >= {then['min_score']:g} "
+                     f"({then['cached']} cached); cost {bound}{_usd(then['cost_usd'])}")
+    cascade = result.get("cascade")
+    if cascade and cascade.get("sample") is None:
+        lines.append(f"  cascade: {cascade['note']}")
+    elif cascade:
+        lines.append(f"  cascade: first sample {cascade['sample']} prompts, "
+                     f"{_usd(cascade['sample_cost_usd'])}; at most {cascade['max_calls']} of "
+                     f"{cascade['full_calls']} prompts judged, "
+                     f"{_usd(cascade['max_calls_cost_usd'])}"
+                     + (f" (max_cost ${cascade['max_cost']:g})" if cascade["max_cost"] else "")
+                     + f"; full scoring {_usd(cascade['full_cost_usd'])}")
+    return lines

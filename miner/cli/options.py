@@ -180,3 +180,20 @@ def strict_option(func: Callable) -> Callable:
         help="Keep --min-score, --min-topic-mean and --per-topic even when they leave fewer "
              "than --top (select.relax: strict); by default they are relaxed step by step.",
     )(func)
+
+
+STRATEGY_KEYS = {"strategy": "score.strategy", "max_calls": "score.max_calls",
+                 "max_cost": "score.max_cost"}
+
+
+def strategy_options(func: Callable) -> Callable:
+    """`--strategy full|cascade`, `--max-calls N` and `--max-cost USD` (score.*)."""
+    func = config_option("--max-cost", "max_cost", key="score.max_cost", metavar="USD",
+                         help="Cascade budget in USD (priced from `prices:`).")(func)
+    func = config_option("--max-calls", "max_calls", key="score.max_calls", metavar="N",
+                         help="Cascade budget: at most N prompts judged.")(func)
+    return config_option(
+        "--strategy", key="score.strategy",
+        help="full: judge every distinct prompt; cascade: judge a sample per topic, then "
+             "what a predictor fitted on its answers ranks likeliest to pass, until the "
+             "selection can be filled with judge-confirmed prompts.")(func)

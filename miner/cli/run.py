@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from miner.cli.options import (
+    STRATEGY_KEYS,
+    config_option,
     exclude_near_files,
     exclude_near_option,
     json_option,
@@ -14,25 +16,27 @@ from miner.cli.options import (
     open_run,
     print_json,
     run_options,
+    strategy_options,
     strict_option,
 )
 
 
 @click.command("run")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Benchmark size (select.top). Default: 500.")
-@click.option("--judge", default=None, metavar="NAME",
-              help="Judge for the score stage (score.judge): heuristic, a name under judges:, "
-                   "or a model at $OPENAI_BASE_URL. Default: auto (offline heuristic unless "
-                   "an endpoint is in the environment).")
+@config_option("--top", key="select.top", help="Benchmark size.")
+@config_option("--judge", key="score.judge", metavar="NAME",
+               help="Judge for the score stage: heuristic, a name under judges:, a model at "
+                    "$OPENAI_BASE_URL, or auto (offline heuristic unless an endpoint is in "
+                    "the environment).")
 @language_option
+@strategy_options
 @exclude_near_option
 @strict_option
 @run_options
 @json_option
 def run(sources: tuple[str, ...], top: int | None, judge: str | None,
-        languages: list[str] | None, exclude_near: tuple[str, ...], strict: bool, run_dir: Path,
+        languages: list[str] | None, strategy: str | None, max_calls: int | None,
+        max_cost: float | None, exclude_near: tuple[str, ...], strict: bool, run_dir: Path,
         config_file: Path | None, force: bool, as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
 
@@ -48,7 +52,9 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
     overrides = {"select.top": top, "score.judge": judge,
                  "ingest.languages": languages,
                  "select.exclude_near": exclude_near_files(exclude_near),
-                 "select.relax": "strict" if strict else None}
+                 "select.relax": "strict" if strict else None,
+                 STRATEGY_KEYS["strategy"]: strategy, STRATEGY_KEYS["max_calls"]: max_calls,
+                 STRATEGY_KEYS["max_cost"]: max_cost}
     run_folder, config = open_run(run_dir, config_file, overrides)
     outcomes = run_pipeline(run_folder, config, list(sources), force=force)
     summary = pipeline_summary(run_folder, outcomes)

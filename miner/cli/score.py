@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from miner.cli.options import config_option, json_option, open_run, print_json, run_options
+from miner.cli.options import (
+    STRATEGY_KEYS,
+    config_option,
+    json_option,
+    open_run,
+    print_json,
+    run_options,
+    strategy_options,
+)
 
 
 def describe_summary(summary: dict[str, Any]) -> list[str]:
@@ -31,6 +39,7 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
     if cascade:
         lines.append(f"  cascade: {cascade['passed']} of {cascade['of']} scored >= "
                      f"{cascade['min_score']:g} and were re-scored by {cascade['then']}")
+    lines.extend(strategy_lines(summary.get("strategy") or {}))
     tokens = summary.get("tokens") or {}
     cost = summary.get("cost_usd")
     cost_text = "no price in config" if cost is None else f"${cost:.4f}"
@@ -39,6 +48,27 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
     answers = summary.get("answers_cost_usd")
     if summary.get("cached") and answers is not None:
         lines.append(f"  all answers behind these scores cost ${answers:.4f}")
+    return lines
+
+
+def strategy_lines(strategy: dict[str, Any]) -> list[str]:
+    """A cascade's calls against full scoring, cost saved and passing prompts never judged."""
+    if strategy.get("strategy") != "cascade":
+        return []
+    lines = [f"  cascade: judged {strategy['calls']} of {strategy['full_calls']} distinct "
+             f"prompts ({strategy['call_share']:.1%} of full scoring's calls) in "
+             f"{len(strategy['rounds'])} rounds; stopped: {strategy['stopped']}"]
+    topics = strategy.get("topics") or {}
+    if topics.get("needed"):
+        lines.append(f"  cascade: {topics['filled']} of {topics['needed']} topics the selection "
+                     "needs hold per_topic judge-confirmed prompts")
+    if strategy.get("predicted_passing_unjudged") is not None:
+        lines.append(f"  cascade: the predictor expects {strategy['predicted_passing_unjudged']:g}"
+                     " passing prompts among those never judged")
+    if strategy.get("full_cost_usd_estimated"):
+        lines.append(f"  cascade: estimated cost ${strategy['cost_usd_estimated']:.4f} against "
+                     f"${strategy['full_cost_usd_estimated']:.4f} for full scoring "
+                     f"(saved ${strategy['cost_usd_saved']:.4f})")
     return lines
 
 
@@ -55,6 +85,7 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
                     "--min-score or above.")
 @config_option("--min-score", key="score.min_score", metavar="K",
                help="Cascade threshold for --then.")
+@strategy_options
 @click.option("--export-batch", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE",
               help="Write the requests not yet answered as OpenAI Batch API JSONL (custom_id = "
@@ -69,6 +100,7 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
 @json_option
 def score(
     judge: str | None, rubric: str | None, then: str | None, min_score: float | None,
+    strategy: str | None, max_calls: int | None, max_cost: float | None,
     export_batch: Path | None, import_batch: Path | None, run_dir: Path,
     config_file: Path | None, force: bool, as_json: bool,
 ) -> None:
@@ -85,7 +117,8 @@ def score(
     from miner.judge import run_score
 
     overrides = {"score.judge": judge, "score.rubric": rubric, "score.then": then,
-                 "score.min_score": min_score}
+                 "score.min_score": min_score, STRATEGY_KEYS["strategy"]: strategy,
+                 STRATEGY_KEYS["max_calls"]: max_calls, STRATEGY_KEYS["max_cost"]: max_cost}
     run, config = open_run(run_dir, config_file, overrides)
     if export_batch is not None:
         judge_name, count = write_batch(run, config, export_batch)

@@ -32,6 +32,9 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             f"{failed} failed, {sum(tokens.values())} tokens, cost "
             + ("unknown (no price for this model)" if cost is None else f"${cost:.4f}")
         )
+        from miner.cli.score import strategy_lines
+
+        lines.extend(strategy_lines(judge.get("strategy") or {}))
         if judge.get("offline"):
             lines.append("judge note: the OFFLINE heuristic judge scored these prompts (no "
                          "endpoint configured); scores are text-feature estimates, not an "

@@ -4,7 +4,11 @@ Prompt texts come from `prompts.parquet`. Rows sharing a `hash` (and rows whose 
 set, which take their original's hash) are judged once and share the verdict. With a cascade
 (`score.then` and `score.min_score`) the first judge scores everything and the second
 re-scores only the prompts the first scored at `min_score` or above; each row names the
-judge whose verdict it carries.
+judge whose verdict it carries. With `score.strategy: cascade` (`miner.judge.cascade`) the
+judge scores only what a predictor ranks likely to pass; every other prompt gets the
+predictor's score with `source` `predicted` and status `predicted` (`source` is `judge`
+wherever the judge answered), and every row its predicted `pass_probability` (null under
+full scoring).
 """
 
 from __future__ import annotations
@@ -16,17 +20,19 @@ from dataclasses import asdict
 from typing import Any
 
 from miner.artifacts import (
+    EMBEDDINGS,
     JUDGE_CACHE,
     PROMPTS,
     SCORE_SUMMARY,
     SCORES,
+    TOPICS,
     prompt_roots,
     read_frame,
     read_json,
 )
 from miner.config import Config
 from miner.console import info
-from miner.errors import MinerError
+from miner.errors import ConfigError, MinerError
 from miner.judge.backends import BatchJudge
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict, judge_items
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
@@ -36,6 +42,9 @@ from miner.llm import LLMCache
 from miner.run import Run, StageOutcome, write_json
 
 RETRYABLE = ("error", MISSING)
+# the select settings the cascade aims at: a change reruns a cascade's score stage
+CASCADE_SELECT_KEYS = ("top", "min_score", "min_topic_mean", "per_topic", "include_outliers",
+                       "seed")
 
 
 def load_items(run: Run, max_chars: int) -> tuple[Any, list[Item]]:
@@ -104,20 +113,29 @@ def cascade_survivors(
             and score_of(verdicts[i.hash].value, rubric) >= min_score]
 
 
+PREDICTED = "predicted"   # status and source of a row scored by the predictor, not the judge
+
+
 def score_table(
-    frame: Any, rubric: Rubric, verdicts: dict[str, tuple[str, Verdict]]
+    frame: Any, rubric: Rubric, verdicts: dict[str, tuple[str, Verdict]],
+    predicted: Mapping[str, tuple[float, float]] | None = None, predictor_of: str = "",
 ) -> Any:
     """The `scores.parquet` table (pyarrow): one row per prompt row, verdicts joined by the
-    hash each row is judged under."""
+    hash each row is judged under; `predicted` ((pass probability, score) by hash) fills the
+    rows no judge answered and gives every row its pass probability."""
     import pyarrow as pa
 
+    predicted = predicted or {}
     columns: dict[str, list[Any]] = {"id": [], "hash": [], "judge": [], "rubric": []}
     flags: list[list[bool | None]] = [[] for _ in rubric.criteria]
     scores: list[float | None] = []
     statuses: list[str] = []
+    sources: list[str] = []
+    chances: list[float | None] = []
     for row_id, own_hash, judge_hash in zip(frame["id"], frame["hash"], frame["judge_hash"],
                                             strict=True):
-        judge_name, verdict = verdicts[judge_hash]
+        guess = predicted.get(judge_hash)
+        judge_name, verdict = verdicts.get(judge_hash) or (predictor_of, Verdict(PREDICTED))
         ok = verdict.status == OK
         columns["id"].append(str(row_id))
         columns["hash"].append(str(own_hash))
@@ -125,13 +143,20 @@ def score_table(
         columns["rubric"].append(rubric.label)
         for number, column in enumerate(flags, start=1):
             column.append((number in verdict.value) if ok else None)
-        scores.append(score_of(verdict.value, rubric) if ok else None)
+        if verdict.status == PREDICTED:
+            scores.append(guess[1] if guess else None)
+        else:
+            scores.append(score_of(verdict.value, rubric) if ok else None)
         statuses.append(verdict.status)
+        sources.append(PREDICTED if verdict.status == PREDICTED else "judge")
+        chances.append(guess[0] if guess else None)
     arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
     for name, values in zip(rubric.criteria, flags, strict=True):
         arrays[name] = pa.array(values, pa.bool_())
     arrays["score"] = pa.array(scores, pa.float64())
     arrays["status"] = pa.array(statuses, pa.string())
+    arrays["source"] = pa.array(sources, pa.string())
+    arrays["pass_probability"] = pa.array(chances, pa.float64())
     return pa.table(arrays)
 
 
@@ -144,9 +169,18 @@ def write_scores(run: Run, config: Config, judges: list[Judge]) -> dict[str, Any
     score = _score_section(config)
     rubric = load_rubric(score["rubric"])
     frame, items = load_items(run, score["max_prompt_chars"])
+    predicted: dict[str, tuple[float, float]] = {}
+    strategy = None
     with LLMCache(run.file(JUDGE_CACHE)) as cache:
-        first, first_stats = judge_items(judges[0], rubric, items, cache,
-                                         max_chars=score["max_prompt_chars"])
+        if score.get("strategy") == "cascade":
+            from miner.judge.cascade_run import score_by_cascade
+
+            state, first_stats, strategy, predicted = score_by_cascade(
+                run, config, judges[0], rubric, frame, items, cache)
+            first = state.verdicts
+        else:
+            first, first_stats = judge_items(judges[0], rubric, items, cache,
+                                             max_chars=score["max_prompt_chars"])
         final = {h: (judges[0].name, v) for h, v in first.items()}
         passes = [_pass_summary(config, judges[0], first_stats)]
         cascade = None
@@ -159,7 +193,7 @@ def write_scores(run: Run, config: Config, judges: list[Judge]) -> dict[str, Any
             passes.append(_pass_summary(config, judges[1], second_stats))
             cascade = {"then": judges[1].name, "min_score": threshold,
                        "passed": len(survivors), "of": len(items)}
-    table = score_table(frame, rubric, final)
+    table = score_table(frame, rubric, final, predicted, judges[0].name)
     pq.write_table(table, run.output(SCORES))
     statuses = Counter(v.status for _, v in final.values())
     summary = {
@@ -183,6 +217,8 @@ def write_scores(run: Run, config: Config, judges: list[Judge]) -> dict[str, Any
                            "completion": sum(p["answers_completion_tokens"] for p in passes)},
         "answers_cost_usd": _total_cost(passes, "answers_cost_usd"),
         "cascade": cascade,
+        "strategy": strategy or {"strategy": "full", "calls": len(items),
+                                 "full_calls": len(items)},
         "passes": passes,
         "seconds": round(time.perf_counter() - started, 3),
     }
@@ -227,7 +263,17 @@ def run_score(run: Run, config: Config, *, force: bool = False,
         info(f"score: {previous['retryable']} prompts failed or were missing last time; "
              "retrying them")
         force = True
+    inputs = {PROMPTS.name: run.digest(PROMPTS)}
+    if score.get("strategy") == "cascade":
+        if len(judges) == 2:
+            raise ConfigError("score.strategy cascade and score.then (--then) cannot be "
+                              "combined: use one or the other")
+        inputs.update({a.name: run.digest(a) for a in (TOPICS, EMBEDDINGS) if run.has(a)})
+        stage_config_extra = {"select": {k: config["select"][k] for k in CASCADE_SELECT_KEYS}}
+    else:
+        stage_config_extra = {}
     stage_config = {
+        **stage_config_extra,
         "score": score,
         "judges": [j.describe() for j in judges],
         "rubric": {"label": rubric.label, "digest": rubric.digest},
@@ -236,7 +282,7 @@ def run_score(run: Run, config: Config, *, force: bool = False,
     }
     outcome = run.run_stage(
         "score",
-        inputs={PROMPTS.name: run.digest(PROMPTS)},
+        inputs=inputs,
         config=stage_config,
         outputs=[SCORES, SCORE_SUMMARY],
         body=lambda: stage_counts(write_scores(run, config, judges)),

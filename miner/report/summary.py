@@ -173,6 +173,16 @@ def _category_scores(
         category["mean_score"] = _number(means.get(category["category"])) if scored else None
 
 
+def _cascade(strategy: dict[str, Any]) -> dict[str, Any] | None:
+    """A cascade's calls against full scoring, cost saved, passing prompts never judged."""
+    if strategy.get("strategy") != "cascade":
+        return None
+    return {key: strategy.get(key) for key in
+            ("calls", "full_calls", "call_share", "cost_usd_estimated",
+             "full_cost_usd_estimated", "cost_usd_saved", "predicted_passing_unjudged",
+             "stopped")}
+
+
 def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
     rows, summary = inputs.rows, inputs.score_summary or {}
     if "score" not in rows and not summary:
@@ -198,6 +208,7 @@ def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
         "tokens": summary.get("answers_tokens"),
         "cost": summary.get("answers_cost_usd"),
         "summary": {k: v for k, v in summary.items() if isinstance(v, (str, int, float, bool))},
+        "cascade": _cascade(summary.get("strategy") or {}),
         "source": SCORE_SUMMARY.name if inputs.score_summary else SCORES.name,
     }
 

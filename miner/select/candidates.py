@@ -1,7 +1,8 @@
 """Join the run folder's artifacts into one candidate table, one row per prompt.
 
 Columns: `id`, `row` (row in prompts.parquet and embeddings.npy), `text`, `hash`, `dup_of`,
-`near_dup_of`, `topic`, `topic_label`, `category_label`, `score`, `judge`.
+`near_dup_of`, `topic`, `topic_label`, `category_label`, `score`, `judge`, `source`
+(`judge`, or `predicted` for a cascade's predicted score).
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ def load_candidates(run: Run) -> pd.DataFrame:
     topics["id"] = topics["id"].astype(str)
     topics = topics.drop_duplicates("id", keep="last")
 
-    scores = read_frame(run, SCORES, ["id", "score"], optional=["judge"])
+    scores = read_frame(run, SCORES, ["id", "score"], optional=["judge", "source"])
     scores["id"] = scores["id"].astype(str)
     scores = scores.drop_duplicates("id", keep="last")
 
     frame = prompts.merge(topics, on="id", how="left").merge(scores, on="id", how="left")
     frame["topic"] = frame["topic"].fillna(OUTLIER).astype(int)
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
+    frame["source"] = frame["source"].fillna("judge")
 
     labels, categories = topic_labels(read_topic_info(run))
     frame["topic_label"] = [

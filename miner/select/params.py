@@ -27,6 +27,7 @@ class SelectParams:
     categories: dict[str, list[str]] = field(default_factory=dict)
     seed: int = 0
     relax: str = "auto"
+    allow_predicted: bool = False
 
     def relaxed(self, **changes: Any) -> SelectParams:
         """A copy with some settings changed (relaxing, or explaining a shortfall)."""
@@ -45,6 +46,7 @@ def params_from_config(section: Mapping[str, Any]) -> SelectParams:
     return SelectParams(
         top=section["top"],
         relax=section.get("relax", "auto"),
+        allow_predicted=bool(section.get("allow_predicted", False)),
         fill=section["fill"],
         min_score=float(section["min_score"]),
         min_topic_mean=float(section["min_topic_mean"]),

@@ -1,9 +1,12 @@
 """The BenchBuilder selection: thresholds, then stratified sampling across topics.
 
 1. Filters, in this order, each giving the reason a prompt is dropped: exact duplicate
-   (`dup_of`), near-duplicate (`near_dup_of`), no score, outlier topic (-1), score below
+   (`dup_of`), near-duplicate (`near_dup_of`), no score, a score the cascade predicted
+   rather than the judge gave (unless `allow_predicted`), outlier topic (-1), score below
    `min_score`, topic mean below `min_topic_mean`, near an excluded benchmark question.
-   A topic's mean is over its distinct scored prompts (duplicates do not inflate it).
+   A topic's mean is over its distinct scored prompts (duplicates do not inflate it),
+   predicted scores included: a cascade judges only the prompts likeliest to pass, so its
+   judged ones alone would overstate the mean.
 2. Stratified sampling, no topic giving more than `per_topic`, each topic's candidates
    best first (score, then a seeded draw). `fill: rounds` (default): in round r every
    topic offers its r-th best candidate and topics take turns in order of that
@@ -29,8 +32,8 @@ from miner.select.quotas import OTHER, quota_targets, topic_groups
 
 # Every reason a candidate can get, in the order the funnel applies them.
 FILTER_REASONS = (
-    "duplicate", "near_duplicate", "unscored", "outlier", "low_score", "low_topic_mean",
-    "contaminated",
+    "duplicate", "near_duplicate", "unscored", "predicted", "outlier", "low_score",
+    "low_topic_mean", "contaminated",
 )
 SAMPLING_REASONS = ("selected", "too_similar", "topic_cap", "quota_full", "not_needed")
 REASONS = FILTER_REASONS + SAMPLING_REASONS
@@ -93,6 +96,9 @@ def _apply_filters(
     mark(frame["near_dup_of"].notna(), "near_duplicate",
          "near-duplicate of " + frame["near_dup_of"].astype(str))
     mark(frame["score"].isna(), "unscored", "the judge gave no score")
+    if not params.allow_predicted and "source" in frame:
+        mark(frame["source"] == "predicted", "predicted",
+             "score predicted, not judge-confirmed (select.allow_predicted)")
     if not params.include_outliers:
         mark(frame["topic"] == OUTLIER, "outlier", "in no topic (outlier)")
     mark(frame["score"] < params.min_score, "low_score",
