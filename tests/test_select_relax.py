@@ -130,3 +130,18 @@ def test_run_summary_and_report_show_the_relaxing(weak_run: Run) -> None:
     assert 'id="relaxed"' in html and sentence.replace(">", "&gt;") in html
     summary = json.loads(weak_run.file("report/summary.json").read_text("utf-8"))
     assert summary["benchmark"]["relaxed"] == sentence
+
+
+def test_more_topics_come_before_more_per_topic(tmp_path: Path) -> None:
+    scores = {0: [7, 7, 7, 6, 6, 6], 1: [7, 7, 6, 6, 6, 6], 2: [6, 1, 1, 0]}   # means 6.5, 6.3, 2
+    rows = [{"id": f"t{t}p{i}", "text": f"prompt {t} {i}", "topic": t, "score": s}
+            for t, values in scores.items() for i, s in enumerate(values)]
+    frame = load_candidates(write_run(tmp_path / "wide", rows, {t: f"topic_{t}" for t in scores}))
+    selection = select_benchmark(frame, params(top=5))
+    # the strict pool (topics 0 and 1) holds 10 prompts but per_topic 2 takes 4: topic 2's 6
+    # comes in by lowering the topic mean to 2, before any topic gives a third prompt
+    assert steps_of(selection) == [("min_topic_mean", 3.0, 2.0)]
+    assert len(selection.selected) == 5 and selection.params.per_topic == 2
+    assert sorted(selection.table.loc[selection.selected, "topic"].unique()) == [0, 1, 2]
+    strict = select_benchmark(frame, params(top=5, relax="strict"))
+    assert len(strict.selected) == 4

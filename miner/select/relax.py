@@ -8,10 +8,11 @@ or nothing is left to relax:
       (each still scores `min_score` or more: this widens the topics, not the prompts);
    b. when no lower topic mean admits any, lower `min_score` in steps of 1, to the first
       value that admits more prompts. Step a is tried again after every b.
-2. Once the pool holds `--top` but `per_topic` keeps the selection short, raise `per_topic`
-   to the smallest cap that reaches `--top` (or, if none does, the one that takes the
-   whole pool). With the pool still short and the thresholds at their floor, the cap is
-   raised too.
+2. Once the pool holds `--top` but `per_topic` keeps the selection short, first widen:
+   lower `min_topic_mean` (steps of 0.5) while that brings in topics the pool lacks, so the
+   benchmark takes more topics before more prompts per topic; then raise `per_topic` to the
+   smallest cap that reaches `--top` (or, if none does, the one that takes the whole pool).
+   With the pool still short and the thresholds at their floor, the cap is raised too.
 
 Floors are the lowest score and the lowest topic mean in the run: past them every scored
 prompt passes, and the relaxing stops. `max_similarity`, `include_outliers`, quotas and
@@ -48,6 +49,7 @@ class _Pool:
             eligible &= ~frame.index.isin(near)
         means = frame["topic"].map(topic_means(frame)).to_numpy(dtype=float)
         self.score = frame["score"].to_numpy(dtype=float)[eligible]
+        self.topic = frame["topic"].to_numpy()[eligible]
         self.mean = np.nan_to_num(means[eligible], nan=-np.inf)
         self.lowest_score = float(self.score.min()) if len(self.score) else 0.0
         known = self.mean[np.isfinite(self.mean)]
@@ -56,6 +58,11 @@ class _Pool:
     def size(self, min_score: float, min_topic_mean: float) -> int:
         """Prompts at or above both thresholds."""
         return int(((self.score >= min_score) & (self.mean >= min_topic_mean)).sum())
+
+    def topics(self, min_score: float, min_topic_mean: float) -> int:
+        """Topics with a prompt at or above both thresholds."""
+        passing = (self.score >= min_score) & (self.mean >= min_topic_mean)
+        return len(np.unique(self.topic[passing]))
 
 
 def _lower(current: float, step: float, floor: float,
@@ -80,6 +87,14 @@ def _threshold_step(params: SelectParams, pool: _Pool) -> tuple[str, float] | No
     score = _lower(params.min_score, SCORE_STEP, pool.lowest_score,
                    lambda v: pool.size(v, params.min_topic_mean) > have)
     return None if score is None else ("min_score", score)
+
+
+def _breadth_step(params: SelectParams, pool: _Pool) -> tuple[str, float] | None:
+    """A lower `min_topic_mean` that brings in topics the pool lacks, or None."""
+    have = pool.topics(params.min_score, params.min_topic_mean)
+    mean = _lower(params.min_topic_mean, TOPIC_MEAN_STEP, pool.lowest_mean,
+                  lambda v: pool.topics(params.min_score, v) > have)
+    return None if mean is None else ("min_topic_mean", mean)
 
 
 def _cap_step(frame: pd.DataFrame, selection: Selection, vectors: np.ndarray | None,
@@ -123,7 +138,9 @@ def relax_selection(frame: pd.DataFrame, selection: Selection, vectors: np.ndarr
         params = selection.params
         enough = len(selection.pool) >= requested.top
         change: tuple[str, Any] | None = None
-        if enough:
+        if enough and selection.counts["topic_cap"]:
+            change = _breadth_step(params, pool)
+        if enough and change is None:
             cap = _cap_step(frame, selection, vectors, contamination)
             change = None if cap is None else ("per_topic", cap)
         change = change or _threshold_step(params, pool)
