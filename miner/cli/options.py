@@ -129,3 +129,12 @@ def config_option(*param_decls: str, key: str, help: str, **kwargs: Any) -> Call
         *param_decls, type=click_type(key), default=None,
         help=f"{help} [default: {config_default(key)}; config {key}]", **kwargs,
     )
+
+
+def engine_option(func: Callable) -> Callable:
+    """`--engine local|ray`: where the stage's row-wise work runs (config engine.kind)."""
+    return config_option(
+        "--engine", key="engine.kind",
+        help="local: this process; ray: Ray Data jobs on $RAY_ADDRESS or engine.address, else "
+             "a local Ray instance (needs the miner[ray] extra).",
+    )(func)

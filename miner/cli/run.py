@@ -8,6 +8,7 @@ import click
 
 from miner.cli.options import (
     config_option,
+    engine_option,
     exclude_near_files,
     exclude_near_option,
     json_option,
@@ -25,11 +26,12 @@ from miner.cli.options import (
                     "$OPENAI_BASE_URL, or auto (offline heuristic unless an endpoint is in "
                     "the environment).")
 @exclude_near_option
+@engine_option
 @run_options
 @json_option
 def run(sources: tuple[str, ...], top: int | None, judge: str | None,
-        exclude_near: tuple[str, ...], run_dir: Path, config_file: Path | None, force: bool,
-        as_json: bool) -> None:
+        exclude_near: tuple[str, ...], engine: str | None, run_dir: Path,
+        config_file: Path | None, force: bool, as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
 
     \b
@@ -42,7 +44,8 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
     from miner.pipeline import pipeline_summary, run_pipeline
 
     overrides = {"select.top": top, "score.judge": judge,
-                 "select.exclude_near": exclude_near_files(exclude_near)}
+                 "select.exclude_near": exclude_near_files(exclude_near),
+                 "engine.kind": engine}
     run_folder, config = open_run(run_dir, config_file, overrides)
     outcomes = run_pipeline(run_folder, config, list(sources), force=force)
     summary = pipeline_summary(run_folder, outcomes)

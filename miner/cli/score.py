@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from miner.cli.options import config_option, json_option, open_run, print_json, run_options
+from miner.cli.options import (
+    config_option,
+    engine_option,
+    json_option,
+    open_run,
+    print_json,
+    run_options,
+)
 
 
 def describe_summary(summary: dict[str, Any]) -> list[str]:
@@ -65,11 +72,12 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
               metavar="FILE",
               help="Load Batch API results into the cache, then write scores from the cache "
                    "alone (prompts still unanswered get status `missing`; nothing is called).")
+@engine_option
 @run_options
 @json_option
 def score(
     judge: str | None, rubric: str | None, then: str | None, min_score: float | None,
-    export_batch: Path | None, import_batch: Path | None, run_dir: Path,
+    export_batch: Path | None, import_batch: Path | None, engine: str | None, run_dir: Path,
     config_file: Path | None, force: bool, as_json: bool,
 ) -> None:
     """Score each distinct prompt's difficulty with a judge and a rubric.
@@ -85,7 +93,7 @@ def score(
     from miner.judge import run_score
 
     overrides = {"score.judge": judge, "score.rubric": rubric, "score.then": then,
-                 "score.min_score": min_score}
+                 "score.min_score": min_score, "engine.kind": engine}
     run, config = open_run(run_dir, config_file, overrides)
     if export_batch is not None:
         judge_name, count = write_batch(run, config, export_batch)

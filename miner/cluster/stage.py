@@ -14,15 +14,21 @@ from miner.cluster.inputs import read_prompts, read_texts, sample_rows
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
 from miner.console import info
+from miner.engines import executor_for
 from miner.errors import InputError
+from miner.executor import Executor
 from miner.run import Run, StageOutcome, write_json
 
 OUTPUTS = [TOPICS, TOPIC_INFO, BERTOPIC]
 OUTLIER_LABEL = "outliers (no topic)"
 
 
-def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcome:
-    """Fit topics on a seeded sample of distinct prompts, assign every prompt, name the topics."""
+def run_cluster(run: Run, config: Config, *, force: bool = False,
+                executor: Executor | None = None) -> StageOutcome:
+    """Fit topics on a seeded sample of distinct prompts, assign every prompt, name the topics.
+
+    `executor` runs the assignment of the prompts outside the sample (None: the one the
+    `engine` config names)."""
     settings = ClusterSettings.from_config(config["cluster"])
     inputs = {item.name: run.digest(item) for item in (PROMPTS, EMBEDDINGS)}
     section: dict[str, Any] = {"cluster": config["cluster"]}
@@ -34,11 +40,13 @@ def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcom
         section["namer"] = namer.fingerprint_parts() if namer is not None else None
     return run.run_stage(
         "cluster", inputs=inputs, config=section, outputs=OUTPUTS,
-        body=lambda: _cluster(run, settings, namer), force=force,
+        body=lambda: _cluster(run, settings, namer, executor or executor_for(config, "cluster")),
+        force=force,
     )
 
 
-def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
+def _cluster(run: Run, settings: ClusterSettings, namer: Any,
+             executor: Executor) -> dict[str, Any]:
     started = time.perf_counter()
 
     def say(message: str) -> None:
@@ -81,10 +89,11 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any) -> dict[str, Any]:
     if len(others):
         say(f"assigning {len(others):,} more distinct prompts ({settings.assign})")
         if settings.assign == "transform":
-            assigned = assign_by_transform(fit.model, mapper, vectors, others, centroids, settings)
+            assigned = assign_by_transform(fit.model, mapper, vectors, others, centroids, settings,
+                                           executor)
         else:
             assigned = assign_by_neighbours(vectors, others, fit_vectors, fit_topics_final,
-                                            fit_xy, settings.assign_k, settings.seed)
+                                            fit_xy, settings.assign_k, settings.seed, executor)
         topic[others], probability[others], xy[others] = (
             assigned.topics, assigned.probabilities, assigned.xy
         )
