@@ -1,11 +1,13 @@
 """The `static` backend: a model2vec-style static embedder distilled from the local MiniLM.
 
-Distillation (once, offline, from the sentence-transformers model on disk): every token of
-the model's vocabulary is embedded alone by the model, the table is reduced by PCA and each
-row weighted by log(1 + rank) (model2vec's Zipf weighting: rarer WordPiece tokens, later in
-the vocabulary, count more). A text's vector is then the mean of its tokens' rows: no
-transformer at embedding time, so tens of thousands of prompts a second on one core, at
-some loss of quality (measured against MiniLM in docs/performance.md, "Static embeddings").
+Distillation (once, offline, from the sentence-transformers model on disk), as model2vec
+does it: every token of the model's vocabulary goes through the model alone (between the
+separator tokens) and its output states are averaged; the table is reduced by PCA and each
+row weighted by SIF, a / (a + p), with the token's probability p estimated by Zipf's law
+from its rank in the vocabulary (WordPiece vocabularies list frequent words first). A
+text's vector is the mean of its tokens' rows (the first `MAX_TOKENS`): no transformer runs
+at embedding time, at some loss of quality (measured against MiniLM in
+docs/performance.md, "Static embeddings").
 
 The table is written to `embed.static_dir` (default: ~/.cache/miner/static) keyed by the
 source model and the PCA width, and built there on first use when missing (a minute on 2
@@ -30,6 +32,8 @@ from miner.run import atomic_path
 
 DEFAULT_DIR = Path("~/.cache/miner/static")
 PCA_DIMS = 256
+SIF_COEFFICIENT = 1e-5    # model2vec uses 1e-4; 1e-5 kept more of MiniLM's neighbours on wild_dev
+MAX_TOKENS = 256          # what MiniLM reads; texts are cut at 8 characters a token first
 BUILD_BATCH = 512
 
 
@@ -59,7 +63,8 @@ class StaticEmbedder(Embedder):
     @property
     def file(self) -> Path:
         """The table's file: one per source model and PCA width."""
-        digest = hashlib.sha256(f"{self.source}|{PCA_DIMS}".encode()).hexdigest()[:12]
+        recipe = f"{self.source}|{PCA_DIMS}|sif-{SIF_COEFFICIENT}"
+        digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
         return self.folder / f"static-{digest}.npy"
 
     @property
@@ -82,7 +87,7 @@ class StaticEmbedder(Embedder):
                 raise MinerError(f"embed.model {self.path!r}: the static backend needs a local "
                                  "model folder with tokenizer.json")
             tokenizer = Tokenizer.from_file(str(source))
-            tokenizer.no_truncation()
+            tokenizer.enable_truncation(MAX_TOKENS)
             tokenizer.no_padding()
             self._tokenizer = tokenizer
         return self._tokenizer
@@ -95,7 +100,7 @@ class StaticEmbedder(Embedder):
         table = self.table
         out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
         for start in range(0, len(texts), 4096):
-            block = texts[start:start + 4096]
+            block = [text[:MAX_TOKENS * 8] for text in texts[start:start + 4096]]
             encodings = self.tokenizer.encode_batch(block, add_special_tokens=False)
             ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
             lengths = np.array([len(row) for row in ids])
@@ -110,7 +115,7 @@ class StaticEmbedder(Embedder):
         return out
 
     def cache_key(self) -> dict[str, Any]:
-        return {**super().cache_key(), "pca_dims": PCA_DIMS}
+        return {**super().cache_key(), "table": self.file.name, "max_tokens": MAX_TOKENS}
 
 
 def build_table(model_path: str, destination: Path) -> Path:
@@ -126,6 +131,7 @@ def build_table(model_path: str, destination: Path) -> Path:
     tokenizer = model.tokenizer
     vocabulary = len(tokenizer)
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+    encoder = model[0]        # the transformer module: its per-position output states
     rows = []
     with torch.inference_mode():
         for start in range(0, vocabulary, BUILD_BATCH):
@@ -135,15 +141,18 @@ def build_table(model_path: str, destination: Path) -> Path:
             features = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
             if "token_type_ids" in tokenizer.model_input_names:
                 features["token_type_ids"] = torch.zeros_like(input_ids)
-            rows.append(model(features)["sentence_embedding"].float().numpy())
+            states = encoder(features)["token_embeddings"]
+            rows.append(states.float().mean(dim=1).numpy())
     table = np.concatenate(rows)
-    table = PCA(n_components=min(PCA_DIMS, table.shape[1]), random_state=0).fit_transform(table)
-    table *= np.log1p(np.arange(1, vocabulary + 1, dtype=np.float64))[:, None]
+    table = PCA(n_components=min(PCA_DIMS, table.shape[1]), svd_solver="full").fit_transform(table)
+    zipf = 1.0 / np.arange(2, vocabulary + 2, dtype=np.float64)
+    table *= (SIF_COEFFICIENT / (SIF_COEFFICIENT + zipf / zipf.sum()))[:, None]
     destination.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(destination) as partial, open(partial, "wb") as handle:
         np.save(handle, table.astype(np.float16))
     destination.with_suffix(".json").write_text(json.dumps(
-        {"source": model_path, "pca_dims": PCA_DIMS, "vocabulary": vocabulary}) + "\n")
+        {"source": model_path, "pca_dims": PCA_DIMS, "sif_coefficient": SIF_COEFFICIENT,
+         "vocabulary": vocabulary}) + "\n")
     return destination
 
 
