@@ -97,11 +97,12 @@ class StaticEmbedder(Embedder):
         return int(self.table.shape[1])
 
     def _encode(self, texts: list[str], progress: Any | None) -> np.ndarray:
+        tokenizer = self.tokenizer            # before the table: a folder without one fails fast
         table = self.table
         out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
         for start in range(0, len(texts), 4096):
             block = [text[:MAX_TOKENS * 8] for text in texts[start:start + 4096]]
-            encodings = self.tokenizer.encode_batch(block, add_special_tokens=False)
+            encodings = tokenizer.encode_batch(block, add_special_tokens=False)
             ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
             lengths = np.array([len(row) for row in ids])
             present = np.flatnonzero(lengths)
