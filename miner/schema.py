@@ -59,7 +59,7 @@ INGEST: dict[str, Alternatives] = {
 }
 
 EMBED: dict[str, Alternatives] = {
-    "backend": [Options("sentence-transformers", "openai")],
+    "backend": [Options("sentence-transformers", "openai", "static")],
     "model": [TEXT],
     "precision": [Options("auto", "fp32", "bf16", "fp16")],
     "device": [Options("auto", "cpu", "cuda")],
@@ -74,6 +74,7 @@ EMBED: dict[str, Alternatives] = {
     "api_max_retries": [at_least(0)],
     "api_timeout_s": [positive()],
     "dimensions": [at_least(1), None],
+    "static_dir": [PATH, None],
 }
 
 INDEX: dict[str, Alternatives] = {
@@ -190,9 +191,18 @@ REPORT: dict[str, Alternatives] = {
     "screenshot": [Boolean()],
 }
 
+ENGINE: dict[str, Alternatives] = {
+    "kind": [Options("local", "ray")],
+    "address": [Text("a Ray address"), None],
+    "workers": [at_least(1), None],
+    "cpus_per_worker": [positive()],
+    "gpus_per_worker": [Interval(float, 0)],
+    "local_cpus": [at_least(1), None],
+}
+
 SECTIONS: dict[str, dict[str, Alternatives]] = {
-    "ingest": INGEST, "embed": EMBED, "index": INDEX, "cluster": CLUSTER, "score": SCORE,
-    "judges.*": JUDGE, "prices.*": PRICE, "select": SELECT, "report": REPORT,
+    "engine": ENGINE, "ingest": INGEST, "embed": EMBED, "index": INDEX, "cluster": CLUSTER,
+    "score": SCORE, "judges.*": JUDGE, "prices.*": PRICE, "select": SELECT, "report": REPORT,
 }
 
 # Dotted key -> its alternatives; `*` stands for a user-named entry of an open map.

@@ -1,9 +1,10 @@
 """One shared contract for every pluggable part, run against each implementation.
 
-Embedders (local sentence-transformers in each precision this CPU runs, and the
-OpenAI-compatible API backend over a real socket), index kinds (FAISS flat, IVF, HNSW, and
-torch's exact search) and judges (the offline heuristic and an LLM behind a local server,
-under each shipped rubric) must behave alike wherever the pipeline swaps one for another.
+Embedders (local sentence-transformers in each precision this CPU runs, the static table
+distilled from it, and the OpenAI-compatible API backend over a real socket), index kinds
+(FAISS flat, IVF, HNSW, and torch's exact search) and judges (the offline heuristic and an
+LLM behind a local server, under each shipped rubric) must behave alike wherever the
+pipeline swaps one for another.
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ def _api_vector(text: str) -> list[float]:
     return [(byte - 128) / 16 for byte in digest[:16]]
 
 
-@pytest.fixture(scope="module", params=[*LOCAL_PRECISIONS, "api"])
+@pytest.fixture(scope="module", params=[*LOCAL_PRECISIONS, "static", "api"])
 def embedder(request):
+    if request.param == "static":
+        folder = request.getfixturevalue("static_dir")
+        yield make_embedder(config_with({"backend": "static", "static_dir": str(folder)})["embed"])
+        return
     if request.param != "api":
         yield make_embedder(config_with({"precision": request.param})["embed"])
         return

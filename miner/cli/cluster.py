@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from miner.artifacts import TOPICS
-from miner.cli.options import config_option, json_option, open_run, print_outcome, run_options
+from miner.cli.options import (
+    config_option,
+    engine_option,
+    json_option,
+    open_run,
+    print_outcome,
+    run_options,
+)
 
 
 @click.command("cluster")
@@ -26,12 +33,13 @@ from miner.cli.options import config_option, json_option, open_run, print_outcom
                     "`judges:` names each topic (answers cached in judge.sqlite).")
 @config_option("--seed", key="cluster.seed",
                help="Seed for UMAP, the fit sample and the namer's examples.")
+@engine_option
 @run_options
 @json_option
 def cluster(
     fit_sample: int | None, min_cluster_size: int | None, outliers: str | None,
-    namer: str | None, seed: int | None, run_dir: Path, config_file: Path | None, force: bool,
-    as_json: bool,
+    namer: str | None, seed: int | None, engine: str | None, run_dir: Path,
+    config_file: Path | None, force: bool, as_json: bool,
 ) -> None:
     """Find topics in the run's embeddings and write topics.parquet, topic_info.json and
     bertopic/ (BERTopic's safetensors save, loadable with BERTopic.load).
@@ -48,6 +56,7 @@ def cluster(
         "cluster.outliers": outliers,
         "cluster.namer.kind": namer,
         "cluster.seed": seed,
+        "engine.kind": engine,
     }
     run, config = open_run(run_dir, config_file, overrides)
     outcome = run_cluster(run, config, force=force)

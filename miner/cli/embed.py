@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from miner.artifacts import EMBEDDINGS
-from miner.cli.options import config_option, json_option, open_run, print_outcome, run_options
+from miner.cli.options import (
+    config_option,
+    engine_option,
+    json_option,
+    open_run,
+    print_outcome,
+    run_options,
+)
 
 
 @click.command("embed")
@@ -26,12 +33,13 @@ from miner.cli.options import config_option, json_option, open_run, print_outcom
 @config_option("--chunk-rows", key="embed.chunk_rows",
                help="Distinct texts per saved chunk; a killed run resumes after its last "
                     "finished chunk.")
+@engine_option
 @run_options
 @json_option
 def embed(
     backend: str | None, model: str | None, precision: str | None, device: str | None,
-    batch_size: int | None, chunk_rows: int | None, run_dir: Path, config_file: Path | None,
-    force: bool, as_json: bool,
+    batch_size: int | None, chunk_rows: int | None, engine: str | None, run_dir: Path,
+    config_file: Path | None, force: bool, as_json: bool,
 ) -> None:
     """Embed every prompt of the run into embeddings.npy (float32, unit rows).
 
@@ -48,6 +56,7 @@ def embed(
         "embed.device": device,
         "embed.batch_size": batch_size,
         "embed.chunk_rows": chunk_rows,
+        "engine.kind": engine,
     }
     run, config = open_run(run_dir, config_file, overrides)
     outcome = run_embed(run, config, force=force)

@@ -197,3 +197,12 @@ def strategy_options(func: Callable) -> Callable:
         help="full: judge every distinct prompt; cascade: judge a sample per topic, then "
              "what a predictor fitted on its answers ranks likeliest to pass, until the "
              "selection can be filled with judge-confirmed prompts.")(func)
+
+
+def engine_option(func: Callable) -> Callable:
+    """`--engine local|ray`: where the stage's row-wise work runs (config engine.kind)."""
+    return config_option(
+        "--engine", key="engine.kind",
+        help="local: this process; ray: Ray Data jobs on $RAY_ADDRESS or engine.address, else "
+             "a local Ray instance (needs the miner[ray] extra).",
+    )(func)

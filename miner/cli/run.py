@@ -9,6 +9,7 @@ import click
 from miner.cli.options import (
     STRATEGY_KEYS,
     config_option,
+    engine_option,
     exclude_near_files,
     exclude_near_option,
     json_option,
@@ -32,11 +33,13 @@ from miner.cli.options import (
 @strategy_options
 @exclude_near_option
 @strict_option
+@engine_option
 @run_options
 @json_option
 def run(sources: tuple[str, ...], top: int | None, judge: str | None,
         languages: list[str] | None, strategy: str | None, max_calls: int | None,
-        max_cost: float | None, exclude_near: tuple[str, ...], strict: bool, run_dir: Path,
+        max_cost: float | None, exclude_near: tuple[str, ...], strict: bool, engine: str | None,
+        run_dir: Path,
         config_file: Path | None, force: bool, as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
 
@@ -54,7 +57,7 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
                  "select.exclude_near": exclude_near_files(exclude_near),
                  "select.relax": "strict" if strict else None,
                  STRATEGY_KEYS["strategy"]: strategy, STRATEGY_KEYS["max_calls"]: max_calls,
-                 STRATEGY_KEYS["max_cost"]: max_cost}
+                 STRATEGY_KEYS["max_cost"]: max_cost, "engine.kind": engine}
     run_folder, config = open_run(run_dir, config_file, overrides)
     outcomes = run_pipeline(run_folder, config, list(sources), force=force)
     summary = pipeline_summary(run_folder, outcomes)

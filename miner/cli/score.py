@@ -10,6 +10,7 @@ import click
 from miner.cli.options import (
     STRATEGY_KEYS,
     config_option,
+    engine_option,
     json_option,
     open_run,
     print_json,
@@ -96,12 +97,13 @@ def strategy_lines(strategy: dict[str, Any]) -> list[str]:
               metavar="FILE",
               help="Load Batch API results into the cache, then write scores from the cache "
                    "alone (prompts still unanswered get status `missing`; nothing is called).")
+@engine_option
 @run_options
 @json_option
 def score(
     judge: str | None, rubric: str | None, then: str | None, min_score: float | None,
     strategy: str | None, max_calls: int | None, max_cost: float | None,
-    export_batch: Path | None, import_batch: Path | None, run_dir: Path,
+    export_batch: Path | None, import_batch: Path | None, engine: str | None, run_dir: Path,
     config_file: Path | None, force: bool, as_json: bool,
 ) -> None:
     """Score each distinct prompt's difficulty with a judge and a rubric.
@@ -118,7 +120,8 @@ def score(
 
     overrides = {"score.judge": judge, "score.rubric": rubric, "score.then": then,
                  "score.min_score": min_score, STRATEGY_KEYS["strategy"]: strategy,
-                 STRATEGY_KEYS["max_calls"]: max_calls, STRATEGY_KEYS["max_cost"]: max_cost}
+                 STRATEGY_KEYS["max_calls"]: max_calls, STRATEGY_KEYS["max_cost"]: max_cost,
+                 "engine.kind": engine}
     run, config = open_run(run_dir, config_file, overrides)
     if export_batch is not None:
         judge_name, count = write_batch(run, config, export_batch)

@@ -103,13 +103,16 @@ def assign_by_transform(
 
     model.hdbscan_model.generate_prediction_data()
     mapping = model.topic_mapper_.get_mappings(original_topics=True)
+    # Only what a batch needs travels to an engine's workers (the model also holds the
+    # keyword embedder, which does not pickle).
+    reducer, clusterer = model.umap_model, model.hdbscan_model
     topics = np.empty(len(rows), dtype=np.int64)
     probabilities = np.empty(len(rows), dtype=np.float32)
     xy = np.empty((len(rows), 2), dtype=np.float32)
     def predict(chunk: np.ndarray, bar: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         block = np.ascontiguousarray(embeddings[chunk], dtype=np.float32)
-        reduced = model.umap_model.transform(block)
-        labels, strengths = hdbscan.approximate_predict(model.hdbscan_model, reduced)
+        reduced = reducer.transform(block)
+        labels, strengths = hdbscan.approximate_predict(clusterer, reduced)
         predicted = np.array([mapping.get(int(label), -1) for label in labels], dtype=np.int64)
         topic, strength = reassign_outliers(
             block, predicted, np.asarray(strengths, dtype=np.float32), centroids, settings)

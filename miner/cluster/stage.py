@@ -24,15 +24,21 @@ from miner.cluster.inputs import Prompts, read_languages, read_prompts, read_tex
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
 from miner.console import info
+from miner.engines import executor_for
 from miner.errors import InputError
+from miner.executor import Executor
 from miner.run import Run, StageOutcome, write_json
 
 OUTPUTS = [TOPICS, TOPIC_INFO, BERTOPIC]
 OUTLIER_LABEL = "outliers (no topic)"
 
 
-def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcome:
-    """Fit topics on a seeded sample of distinct prompts, assign every prompt, name the topics."""
+def run_cluster(run: Run, config: Config, *, force: bool = False,
+                executor: Executor | None = None) -> StageOutcome:
+    """Fit topics on a seeded sample of distinct prompts, assign every prompt, name the topics.
+
+    `executor` runs the assignment of the prompts outside the sample (None: the one the
+    `engine` config names)."""
     settings = ClusterSettings.from_config(config["cluster"])
     inputs = {item.name: run.digest(item) for item in (PROMPTS, EMBEDDINGS)}
     section: dict[str, Any] = {"cluster": config["cluster"]}
@@ -51,7 +57,9 @@ def run_cluster(run: Run, config: Config, *, force: bool = False) -> StageOutcom
                                                          if k in recorded}})  # the run's model
     return run.run_stage(
         "cluster", inputs=inputs, config=section, outputs=OUTPUTS,
-        body=lambda: _cluster(run, settings, namer, embedder), force=force,
+        body=lambda: _cluster(run, settings, namer, embedder,
+                              executor or executor_for(config, "cluster")),
+        force=force,
     )
 
 
@@ -103,7 +111,8 @@ class _Clock:
         info(f"cluster [{time.perf_counter() - self.started:.0f} s]: {message}")
 
 
-def _cluster(run: Run, settings: ClusterSettings, namer: Any, embedder: Any) -> dict[str, Any]:
+def _cluster(run: Run, settings: ClusterSettings, namer: Any, embedder: Any,
+             executor: Executor) -> dict[str, Any]:
     """The stage's body: fit, assign, describe, write."""
     clock = _Clock()
     prompts = read_prompts(run)
@@ -111,7 +120,7 @@ def _cluster(run: Run, settings: ClusterSettings, namer: Any, embedder: Any) -> 
         raise InputError(f"{run.file(PROMPTS)}: holds no prompts")
     vectors = open_embeddings(run, len(prompts))
     fitted = fit_sample(run, prompts, vectors, settings, embedder, clock)
-    assignment = assign_rows(fitted, vectors, settings, clock)
+    assignment = assign_rows(fitted, vectors, settings, clock, executor)
     clock.say("labelling topics and grouping them into categories")
     description = describe_topics(fitted, assignment, settings, namer, embedder)
     write_outputs(run, fitted, assignment, description, settings)
@@ -160,7 +169,7 @@ def fit_sample(run: Run, prompts: Prompts, vectors: np.ndarray, settings: Cluste
 
 
 def assign_rows(fitted: Fitted, vectors: np.ndarray, settings: ClusterSettings,
-                clock: _Clock) -> Assignment:
+                clock: _Clock, executor: Executor) -> Assignment:
     """Every row's topic: the fit's for the sample, `cluster.assign`'s for the other distinct
     prompts, and the original's for duplicates (joined by row identity, never by order)."""
     from miner.cluster.assign import assign_by_neighbours, assign_by_transform
@@ -176,10 +185,10 @@ def assign_rows(fitted: Fitted, vectors: np.ndarray, settings: ClusterSettings,
         clock.say(f"assigning {len(others):,} more distinct prompts ({settings.assign})")
         if settings.assign == "transform":
             assigned = assign_by_transform(fitted.model, fitted.mapper, vectors, others,
-                                           fitted.centroids, settings)
+                                           fitted.centroids, settings, executor)
         else:
             assigned = assign_by_neighbours(vectors, others, fitted.vectors, fitted.topics,
-                                            fitted.xy, settings.assign_k, settings.seed)
+                                            fitted.xy, settings.assign_k, settings.seed, executor)
         topic[others], probability[others], xy[others] = (
             assigned.topics, assigned.probabilities, assigned.xy
         )

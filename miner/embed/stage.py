@@ -23,6 +23,7 @@ from miner.artifacts import (
 from miner.console import info
 from miner.embed.base import Embedder
 from miner.embed.cache import VectorCache, text_hashes
+from miner.engines import executor_for
 from miner.errors import InputError, MinerError, MissingArtifactError
 from miner.executor import LOCAL, Executor
 from miner.run import Run, StageOutcome, write_json
@@ -39,18 +40,22 @@ def make_embedder(embed_config: dict[str, Any]) -> Embedder:
         from miner.embed.api import APIEmbedder
 
         return APIEmbedder(embed_config)
+    if backend == "static":
+        from miner.embed.static import StaticEmbedder
+
+        return StaticEmbedder(embed_config)
     raise schema.invalid(("embed", "backend"), backend)
 
 
 def run_embed(
     run: Run, config: dict[str, Any], *, force: bool = False, embedder: Embedder | None = None,
-    executor: Executor = LOCAL,
+    executor: Executor | None = None,
 ) -> StageOutcome:
     """Embed every prompt of the run into embeddings.npy (row-aligned, float32, unit rows).
 
     Skipped when the prompt texts and the `embed` config are unchanged (unless `force`).
     `embedder` replaces the one the config describes (a notebook's own, or a test's);
-    `executor` runs the chunks (`miner.executor`).
+    `executor` runs the chunks (`miner.executor`; None: the one `engine` names).
     """
     section = config["embed"]
     chunk_rows = int(section["chunk_rows"])
@@ -60,7 +65,8 @@ def run_embed(
 
     def body() -> dict[str, Any]:
         model = embedder if embedder is not None else make_embedder(section)
-        return _embed(run, model, texts, hashes, chunk_rows, executor)
+        chunks = executor if executor is not None else executor_for(config, "embed")
+        return _embed(run, model, texts, hashes, chunk_rows, chunks)
 
     return run.run_stage(
         "embed", inputs=inputs, config=section, outputs=[EMBEDDINGS, EMBEDDINGS_INFO],

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from miner.executor import LOCAL
 from miner.judge import heuristic
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
 from miner.judge.parse import OK, parse_answer
@@ -31,25 +30,22 @@ class HeuristicJudge(Judge):
     def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
               stats: PassStats) -> dict[str, Verdict]:
         heuristic.check_supported(rubric)
-        verdicts: dict[str, Verdict] = {}
+        verdicts, keys = self.cached_verdicts(rubric, items, cache, max_chars)
+        stats.cached = len(verdicts)
+        fresh = [item for item in items if item.hash not in verdicts]
 
-        def answer(chunk: list[Item], bar: Any) -> dict[str, Verdict]:
-            found, keys = self.cached_verdicts(rubric, chunk, cache, max_chars)
-            stats.cached += len(found)
-            fresh = []
-            for item in chunk:
-                if item.hash not in found:
-                    value = heuristic.judge_text(item.text, rubric)
-                    found[item.hash] = Verdict(OK, value)
-                    key, params = keys[item.hash]
-                    fresh.append(self.answer_record(rubric, item, key, params, value, OK,
-                                                    "heuristic"))
-            cache.put_many(fresh)  # one chunk at a time: a killed run keeps finished chunks
-            return found
+        def answer(chunk: list[Item], bar: Any) -> list[Any]:   # pure: runs on any engine
+            return [heuristic.judge_text(item.text, rubric) for item in chunk]
 
-        for _, found in LOCAL.map_batches(answer, items, HEURISTIC_CHUNK,
-                                          desc="score heuristic"):
-            verdicts.update(found)
+        for done, values in self.executor.map_batches(answer, fresh, HEURISTIC_CHUNK,
+                                                      desc="score heuristic"):
+            records = []
+            for item, value in zip(fresh[done], values, strict=True):
+                verdicts[item.hash] = Verdict(OK, value)
+                key, params = keys[item.hash]
+                records.append(self.answer_record(rubric, item, key, params, value, OK,
+                                                  "heuristic"))
+            cache.put_many(records)  # one chunk at a time: a killed run keeps finished chunks
         return {item.hash: verdicts[item.hash] for item in items}
 
 

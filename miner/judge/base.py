@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from miner.executor import LOCAL, Executor
 from miner.llm import CachedAnswer, LLMCache, cache_key
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class Judge(ABC):
     kind: ClassVar[str]
     offline: ClassVar[bool] = True       # False: it calls an endpoint that may charge
     chat: LLMSpec | None = None
+    executor: Executor = LOCAL           # where row-wise work runs (run_score sets the engine's)
 
     def __init__(self, name: str, model: str, note: str = "") -> None:
         self.name, self.model, self.note = name, model, note

@@ -32,6 +32,7 @@ from miner.artifacts import (
 )
 from miner.config import Config
 from miner.console import info
+from miner.engines import executor_for
 from miner.errors import ConfigError, MinerError
 from miner.judge.backends import BatchJudge
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict, judge_items
@@ -258,6 +259,8 @@ def run_score(run: Run, config: Config, *, force: bool = False,
     judges = resolve_judges(config)
     if cache_only:
         judges = [BatchJudge.wrapping(j) if j.chat is not None else j for j in judges]
+    for judge in judges:     # LLM calls stay on this process's client (one limiter, one cache)
+        judge.executor = executor_for(config, "score")
     previous = (run.stage_entry("score") or {}).get("counts", {})
     if previous.get("retryable"):
         info(f"score: {previous['retryable']} prompts failed or were missing last time; "

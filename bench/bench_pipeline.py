@@ -1,0 +1,213 @@
+"""The whole pipeline at size: an LMSYS-Chat-1M shaped log of N conversations, `miner run`.
+
+    python bench/bench_pipeline.py --n 10000 [--engine local|ray] [--backend static]
+                                   [--out outputs/bench_pipeline]
+
+The log is built from the real prompts of ../shared/data/wild_dev.jsonl.gz, recombined so
+its texts are new: each fresh prompt joins the opening sentences of one real prompt to the
+rest of another (or keeps a real prompt whole, 30%, while any are unused). Then, as in
+real logs (the shares are assumptions, see below): popular prompts are asked again (exact
+repeats, some re-cased or re-spaced), others reworded slightly (near-duplicates), a few are
+too short, flagged by moderation or redacted, some conversations have a follow-up turn.
+
+`miner run` runs offline on it (heuristic judge, default config otherwise) in a child
+process; this script prints each stage's wall time and peak resident memory, read from the
+child's /proc status (VmHWM, reset at every stage boundary through clear_refs). With
+--engine ray, the Ray workers' memory is not in these figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import hashlib
+import json
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "wild_dev.jsonl.gz"
+
+# Shares of rows (assumed, of the order reported for LMSYS-Chat-1M and WildChat first
+# turns, where greetings, test prompts and copied homework recur): exact repeats of an
+# earlier prompt, reworded copies, too-short prompts, flagged and redacted conversations.
+DUPLICATE_SHARE = 0.15
+NEAR_DUPLICATE_SHARE = 0.05
+SHORT_SHARE = 0.03
+FLAGGED_SHARE = 0.02
+REDACTED_SHARE = 0.005
+FOLLOW_UP_SHARE = 0.2
+SHORT = ("hi", "hello", "test", "who are you?", "thanks", "continue")
+MODELS = ("vicuna-13b", "gpt-3.5-turbo", "llama-2-13b-chat", "claude-instant-1", "koala-13b")
+EDITS = ((".", "!"), ("?", " ?"), ("please", "pls"), ("Please", "please"), (" a ", " the "),
+         ("write", "Write"), (",", ""))
+SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+
+
+def real_prompts() -> list[str]:
+    """The prompts of wild_dev (English-ish rows of at least 40 characters)."""
+    with gzip.open(DATA, "rt", encoding="utf-8") as handle:
+        texts = [json.loads(line)["prompt"] for line in handle]
+    return [t for t in texts if len(t) >= 40]
+
+
+def recombined(prompts: list[str], rng: random.Random) -> str:
+    """A new prompt: the head of one real prompt and the tail of another."""
+    first, second = rng.sample(prompts, 2)
+    head = SENTENCE.split(first)
+    tail = SENTENCE.split(second)
+    cut = max(1, len(head) // 2)
+    return " ".join(head[:cut] + tail[len(tail) // 2:])[:10000]
+
+
+def reworded(text: str, rng: random.Random) -> str:
+    """A near-copy: one small edit a user makes when asking again."""
+    options = [(a, b) for a, b in EDITS if a in text]
+    if options:
+        old, new = rng.choice(options)
+        return text.replace(old, new, 1)
+    return text + " Thanks!"
+
+
+def moderation(flagged: bool) -> dict:
+    categories = {"harassment": flagged, "hate": False, "self-harm": False, "sexual": False,
+                  "violence": False}
+    return {"categories": categories,
+            "category_scores": {k: 0.9 if v else 0.0001 for k, v in categories.items()},
+            "flagged": flagged}
+
+
+def records(n: int, seed: int):
+    """Yield `n` LMSYS-Chat-1M shaped conversations."""
+    rng = random.Random(seed)
+    prompts = real_prompts()
+    unused = prompts[:]
+    rng.shuffle(unused)
+    asked: list[str] = []
+    for index in range(n):
+        roll = rng.random()
+        flagged = redacted = False
+        if roll < DUPLICATE_SHARE and asked:
+            text = asked[min(int(rng.paretovariate(1.2)) - 1, len(asked) - 1)] \
+                if rng.random() < 0.5 else rng.choice(asked)   # popular prompts recur most
+            if rng.random() < 0.3:
+                text = "  " + text.lower() + " "
+        elif (roll := roll - DUPLICATE_SHARE) < NEAR_DUPLICATE_SHARE and asked:
+            text = reworded(rng.choice(asked), rng)
+        elif (roll := roll - NEAR_DUPLICATE_SHARE) < SHORT_SHARE:
+            text = rng.choice(SHORT)
+        else:
+            text = unused.pop() if unused and rng.random() < 0.3 else recombined(prompts, rng)
+            asked.append(text)
+            flagged = rng.random() < FLAGGED_SHARE
+            redacted = not flagged and rng.random() < REDACTED_SHARE
+        conversation = [{"role": "user", "content": text},
+                        {"role": "assistant", "content": "Here is an answer."}]
+        if rng.random() < FOLLOW_UP_SHARE:
+            conversation += [{"role": "user", "content": "Can you explain more?"},
+                             {"role": "assistant", "content": "Sure."}]
+        yield {
+            "conversation_id": hashlib.sha256(f"bench-{seed}-{index}".encode()).hexdigest()[:32],
+            "model": rng.choice(MODELS), "conversation": conversation,
+            "turn": len(conversation) // 2, "language": "English",
+            "openai_moderation": [moderation(flagged and m["role"] == "user")
+                                  for m in conversation],
+            "redacted": redacted,
+        }
+
+
+def write_log(path: Path, n: int, seed: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records(n, seed):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class PeakWatcher:
+    """Peak resident memory of a child process per stage, from /proc/PID/status."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kb, self.stopped = pid, 0, False
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> int:
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0
+        found = re.search(r"VmHWM:\s+(\d+) kB", status)
+        return int(found.group(1)) if found else 0
+
+    def _poll(self) -> None:
+        while not self.stopped:
+            self.peak_kb = max(self.peak_kb, self._read())
+            time.sleep(0.2)
+
+    def take(self) -> float:
+        """Peak GiB since the last take; resets the kernel's high-water mark."""
+        peak = max(self.peak_kb, self._read())
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+        self.peak_kb = 0
+        return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--engine", default="local")
+    parser.add_argument("--backend", default=None, help="embed.backend (default: the config's)")
+    parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench_pipeline")
+    args = parser.parse_args()
+    if not DATA.exists():
+        print(f"skipped: {DATA} is absent")
+        return
+    folder = args.out / f"n{args.n}"
+    log = folder / "log.jsonl"
+    started = time.perf_counter()
+    write_log(log, args.n, args.seed)
+    print(f"log: {args.n:,} conversations in {log} ({time.perf_counter() - started:.0f} s)")
+    config = folder / "bench.yaml"
+    lines = ["score:\n  judge: heuristic\n", f"engine:\n  kind: {args.engine}\n"]
+    if args.backend:
+        lines.append(f"embed:\n  backend: {args.backend}\n")
+    config.write_text("".join(lines))
+    command = [sys.executable, "-m", "miner.cli", "run", str(log), "--run", str(folder / "run"),
+               "--config", str(config), "--force", "--json"]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = PeakWatcher(child.pid)
+    rows, stage, stage_started = [], None, time.perf_counter()
+    assert child.stderr is not None
+    for line in child.stderr:
+        begun = re.match(r"\[(\d+)/\d+\] (\w+)", line)
+        if begun:
+            if stage:
+                rows.append((stage, time.perf_counter() - stage_started, watcher.take()))
+            stage, stage_started = begun.group(2), time.perf_counter()
+        elif "error" in line.lower():
+            print(line.rstrip(), file=sys.stderr)
+    output = child.stdout.read() if child.stdout else ""
+    peak_last = watcher.take()
+    watcher.stopped = True
+    if child.wait() != 0:
+        raise SystemExit(f"miner run failed (exit {child.returncode})")
+    rows.append((stage, time.perf_counter() - stage_started, peak_last))
+    summary = json.loads(output)
+    print(f"{'stage':<8} {'wall s':>8} {'peak GiB':>9}")
+    for name, seconds, peak in rows:
+        print(f"{name:<8} {seconds:>8.1f} {peak:>9.2f}")
+    total = sum(seconds for _, seconds, _ in rows)
+    print(f"{'total':<8} {total:>8.1f} {max(p for _, _, p in rows):>9.2f}")
+    print(json.dumps({"funnel": summary.get("funnel"), "topics": summary.get("topics")}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The Ray engine on a local Ray instance (2 CPUs): the same results as the local engine,
+errors that name the shard and the row, and one rate limit and one answer cache for an LLM
+judge. Few tests, as Ray's start-up costs seconds; skipped where the `ray` extra is missing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from miner.cluster import assign  # noqa: E402
+from miner.config import load_config  # noqa: E402
+from miner.demo.corpus import write_demo_corpus  # noqa: E402
+from miner.engines import executor_for  # noqa: E402
+from miner.engines.ray_data import EngineError, RayExecutor  # noqa: E402
+from miner.judge import backends  # noqa: E402
+from miner.run import Run  # noqa: E402
+from tests.openai_server import OpenAIServer, chat_body  # noqa: E402
+from tests.test_score import make_run, prompt_of  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ray_instance():
+    """One local Ray instance for the module (2 CPUs, no dashboard)."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+SMALL = {
+    "embed.chunk_rows": 64,                 # several shards per job
+    "cluster.fit_sample": 120,              # the rest are assigned (cluster.assign: transform)
+    "cluster.hdbscan.min_cluster_size": 8,
+    "cluster.hdbscan.min_samples": 4,
+    "score.judge": "heuristic",
+}
+
+
+def _stages(run_dir: Path, corpus: Path, engine: str) -> Run:
+    from miner.cluster import run_cluster
+    from miner.embed import run_embed
+    from miner.index import run_index
+    from miner.ingest import run_ingest
+    from miner.judge import run_score
+
+    run = Run(run_dir)
+    run.path.mkdir(parents=True)
+    config = load_config(None, {**SMALL, "engine.kind": engine})
+    run_ingest(run, config, [corpus])
+    for stage in (run_embed, run_index, run_cluster, run_score):
+        stage(run, config)
+    return run
+
+
+def test_ray_gives_the_local_engines_vectors_topics_and_scores(
+        ray_instance, tmp_path, monkeypatch):
+    monkeypatch.setattr(assign, "CHUNK_ROWS", 64)         # several assignment shards
+    monkeypatch.setattr(backends, "HEURISTIC_CHUNK", 100)  # several judging shards
+    jobs: list[tuple[str, int]] = []
+    run_job = RayExecutor.map_batches
+
+    def spy(self, work, rows, batch_size, *, desc, unit="prompt"):
+        jobs.append((desc, -(-len(rows) // batch_size)))
+        return run_job(self, work, rows, batch_size, desc=desc, unit=unit)
+
+    monkeypatch.setattr(RayExecutor, "map_batches", spy)
+    corpus = write_demo_corpus(tmp_path / "log.jsonl", n=400, seed=3)
+    local = _stages(tmp_path / "local", corpus, "local")
+    assert jobs == []
+    remote = _stages(tmp_path / "ray", corpus, "ray")
+    assert [desc for desc, _ in jobs] == ["embed", "assigning topics", "score heuristic"]
+    assert all(shards > 1 for _, shards in jobs)
+
+    a, b = np.load(local.file("embeddings.npy")), np.load(remote.file("embeddings.npy"))
+    assert a.shape == b.shape and len(a) > 250
+    assert float((a * b).sum(axis=1).min()) >= 0.9999
+    topics = [pq.read_table(r.file("topics.parquet")).to_pandas() for r in (local, remote)]
+    assert topics[0]["topic"].nunique() > 2
+    assert (topics[0]["topic"] == topics[1]["topic"]).all()
+    np.testing.assert_allclose(topics[0]["probability"], topics[1]["probability"], atol=1e-5)
+    scores = [pq.read_table(r.file("scores.parquet")).to_pandas() for r in (local, remote)]
+    assert scores[0]["score"].notna().all()
+    assert scores[0]["score"].tolist() == scores[1]["score"].tolist()
+
+
+def test_a_failing_row_is_named_with_its_shard(ray_instance):
+    def work(rows, bar):
+        if 13 in rows:
+            raise ValueError("bad text")
+        return [row * 2 for row in rows]
+
+    executor = RayExecutor(workers=2)
+    assert [r for _, out in executor.map_batches(work, list(range(10)), 4, desc="t")
+            for r in out] == [row * 2 for row in range(10)]
+    with pytest.raises(EngineError, match=r"^t: shard 3 \(rows 12-15\) failed at row 13 "
+                                          r"\(prompt row 13\): ValueError: bad text$"):
+        list(executor.map_batches(work, list(range(20)), 4, desc="t"))
+
+
+class CountingChat:
+    """Answers every judge request, recording when each came and for which prompt."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: list[float] = []
+        self.prompts: list[str] = []
+
+    def __call__(self, request: dict) -> dict:
+        with self.lock:
+            self.times.append(time.monotonic())
+            self.prompts.append(prompt_of(request))
+        return chat_body('{"criteria": [1, 2]}', model=request["model"])
+
+
+def test_an_llm_judge_on_ray_keeps_one_rate_limit_and_one_cache(
+        ray_instance, tmp_path, monkeypatch):
+    from miner.judge import run_score
+
+    rpm = 30                                   # a full bucket of 30, then one every 2 s
+    texts = [f"Prove that the sum of the first {n} odd numbers is {n} squared, step by step."
+             for n in range(34)]
+    run = make_run(tmp_path, texts, duplicate_of={34 + i: i for i in range(10)})
+    chat = CountingChat()
+    with OpenAIServer(chat=chat) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        config = load_config(None, {"engine.kind": "ray", "score.judge": "m",
+                                    "score.judge_defaults.rpm": rpm,
+                                    "score.judge_defaults.concurrency": 8})
+        assert executor_for(config, "score").name == "ray"
+        first = run_score(run, config)
+        again = run_score(run, config, force=True)   # everything from the one answer cache
+    assert first.counts["scored"] == 34 and again.counts["scored"] == 34
+    assert len(chat.prompts) == len(set(chat.prompts)) == 34   # no prompt judged twice
+    elapsed = np.array(chat.times) - chat.times[0]
+    for t in elapsed:      # the bucket's bound: rpm at once, then rpm / 60 per second
+        assert (elapsed <= t).sum() <= rpm + t * rpm / 60 + 1
+    assert elapsed[-1] >= 6.0                       # the 4 beyond the bucket waited ~2 s each
