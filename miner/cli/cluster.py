@@ -11,9 +11,8 @@ from miner.cli.options import (
     config_option,
     engine_option,
     json_option,
-    open_run,
-    print_outcome,
     run_options,
+    run_stage_command,
 )
 
 
@@ -58,12 +57,11 @@ def cluster(
         "cluster.seed": seed,
         "engine.kind": engine,
     }
-    run, config = open_run(run_dir, config_file, overrides)
-    outcome = run_cluster(run, config, force=force)
-    counts = outcome.counts
-    print_outcome(
-        outcome, as_json,
-        f"{run.file(TOPICS)}: {counts.get('prompts', 0):,} prompts in "
-        f"{counts.get('topics', 0)} topics and {counts.get('categories', 0)} categories "
-        f"(fitted on {counts.get('fitted', 0):,}); {counts.get('outliers', 0):,} outliers"
+    run_stage_command(
+        run_cluster, run_dir, config_file, overrides, force=force, as_json=as_json,
+        describe=lambda run, counts: (
+            f"{run.file(TOPICS)}: {counts.get('prompts', 0):,} prompts in "
+            f"{counts.get('topics', 0)} topics and {counts.get('categories', 0)} categories "
+            f"(fitted on {counts.get('fitted', 0):,}); {counts.get('outliers', 0):,} outliers"
+        ),
     )

@@ -11,9 +11,8 @@ from miner.cli.options import (
     config_option,
     engine_option,
     json_option,
-    open_run,
-    print_outcome,
     run_options,
+    run_stage_command,
 )
 
 
@@ -58,12 +57,11 @@ def embed(
         "embed.chunk_rows": chunk_rows,
         "engine.kind": engine,
     }
-    run, config = open_run(run_dir, config_file, overrides)
-    outcome = run_embed(run, config, force=force)
-    counts = outcome.counts
-    print_outcome(
-        outcome, as_json,
-        f"{run.file(EMBEDDINGS)}: {counts.get('n', 0):,} x {counts.get('dim')} "
-        f"({counts.get('model')}, {counts.get('precision')} on {counts.get('device')}; "
-        f"{counts.get('embedded', 0):,} embedded, {counts.get('cached', 0):,} from cache)"
+    run_stage_command(
+        run_embed, run_dir, config_file, overrides, force=force, as_json=as_json,
+        describe=lambda run, counts: (
+            f"{run.file(EMBEDDINGS)}: {counts.get('n', 0):,} x {counts.get('dim')} "
+            f"({counts.get('model')}, {counts.get('precision')} on {counts.get('device')}; "
+            f"{counts.get('embedded', 0):,} embedded, {counts.get('cached', 0):,} from cache)"
+        ),
     )

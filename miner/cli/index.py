@@ -11,9 +11,8 @@ from miner.cli.options import (
     config_default,
     config_option,
     json_option,
-    open_run,
-    print_outcome,
     run_options,
+    run_stage_command,
 )
 
 
@@ -39,12 +38,11 @@ def index(
     from miner.index import run_index
 
     overrides = {"index.kind": kind, "index.near_dup_threshold": threshold}
-    run, config = open_run(run_dir, config_file, overrides)
-    outcome = run_index(run, config, force=force)
-    counts = outcome.counts
-    print_outcome(
-        outcome, as_json,
-        f"{run.file(INDEX)}: {counts.get('vectors', 0):,} prompts, {counts.get('kind')} "
-        f"index; {counts.get('near_dup_marked', 0):,} near-duplicates marked in "
-        f"{counts.get('near_dup_groups', 0):,} groups"
+    run_stage_command(
+        run_index, run_dir, config_file, overrides, force=force, as_json=as_json,
+        describe=lambda run, counts: (
+            f"{run.file(INDEX)}: {counts.get('vectors', 0):,} prompts, {counts.get('kind')} "
+            f"index; {counts.get('near_dup_marked', 0):,} near-duplicates marked in "
+            f"{counts.get('near_dup_groups', 0):,} groups"
+        ),
     )

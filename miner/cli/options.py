@@ -44,12 +44,17 @@ def run_folder_options(func: Callable) -> Callable:
     return wrapper
 
 
-def print_outcome(outcome: Any, as_json: bool, line: str) -> None:
-    """What a stage command prints: its outcome as JSON with `--json`, else `line`."""
+def run_stage_command(stage: Callable[..., Any], run_dir: Path, config_file: Path | None,
+                      overrides: Mapping[str, Any], *, force: bool, as_json: bool,
+                      describe: Callable[[Run, dict[str, Any]], str]) -> None:
+    """Open the run with `overrides`, run `stage` and print its outcome: JSON with `--json`,
+    else the line `describe(run, counts)`."""
+    run, config = open_run(run_dir, config_file, overrides)
+    outcome = stage(run, config, force=force)
     if as_json:
         print_json(outcome.as_json())
     else:
-        click.echo(line)
+        click.echo(describe(run, outcome.counts))
 
 
 def json_option(func: Callable) -> Callable:

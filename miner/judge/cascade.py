@@ -45,21 +45,24 @@ CostFn = Callable[[list[Item]], float]
 
 @dataclass(frozen=True)
 class CascadeSettings:
-    """The cascade's knobs, from `score.cascade`, `score.max_*` and the `select:` targets."""
+    """The cascade's knobs, from `score.cascade`, `score.max_*` and the `select:` targets
+    (their defaults live in configs/default.yaml)."""
 
-    seed: int = 0
-    sample_per_topic: int = 8
-    round_calls: int = 2000
-    margin: int = 1
-    min_probability: float = 0.2
-    max_calls: int | None = None
-    max_cost: float | None = None
-    min_score: float = 6.0
-    min_topic_mean: float = 3.0
-    per_topic: int | None = 2
-    top: int = 500
-    include_outliers: bool = False
-    hunt: int = 3   # tries beyond the sample, times a topic's target, before its bar drops
+    seed: int
+    sample_per_topic: int
+    round_calls: int
+    margin: int
+    min_probability: float
+    max_calls: int | None
+    max_cost: float | None
+    min_score: float
+    min_topic_mean: float
+    per_topic: int | None
+    top: int
+    include_outliers: bool
+
+
+HUNT = 3   # tries beyond the sample, times a topic's target, before its bar drops
 
 
 def settings_from_config(config: Mapping[str, Any]) -> CascadeSettings:
@@ -341,7 +344,7 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
             state.bars = topic_bars(data, scores, state.predicted, levels(settings, rubric),
                                     cap)
             bars = lowered_bars(state.bars, tries_beyond_sample(data, state.verdicts, sampled),
-                                settings.hunt * (cap + settings.margin), settings.min_score)
+                                HUNT * (cap + settings.margin), settings.min_score)
             positions = next_round(data, scores, state.predicted, state.verdicts, sampled,
                                    settings, min(settings.round_calls, calls_left), extra, bars)
             if positions or capacity(topics, cap) >= settings.top or cap >= largest:
