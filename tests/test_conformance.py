@@ -73,6 +73,10 @@ def test_embedder_cache_key_names_backend_and_model(embedder, request):
     if param == "api":
         assert (key["backend"], key["model"]) == ("openai", "m")
         changed = {"backend": "openai", "model": "m", "api_batch_size": 3, "dimensions": 8}
+    elif param == "static":
+        assert key["backend"] == "static" and key["table"].endswith(".npy")
+        changed = {"backend": "static", "static_dir": str(request.getfixturevalue("static_dir")),
+                   "max_chars": 100}
     else:
         assert key["backend"] == "sentence-transformers"
         assert key["model"].endswith("all-MiniLM-L6-v2")   # the configured model, resolved
