@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from miner.console import info
 from miner.embed.base import Embedder
 from miner.embed.local import BUNDLED_ID, BUNDLED_NAMES, resolve_model_path
 from miner.errors import MinerError
@@ -126,8 +126,7 @@ def build_table(model_path: str, destination: Path) -> Path:
 
     from miner.embed.local import _load
 
-    print(f"embed: distilling a static token table from {model_path} into {destination} "
-          "(once)", file=sys.stderr)
+    info(f"embed: distilling a static token table from {model_path} into {destination} (once)")
     model = _load(model_path, "cpu", "fp32")
     tokenizer = model.tokenizer
     vocabulary = len(tokenizer)
