@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from miner.difficulty.heads import PASS, SCORE, design, ridge, scaling, stack
+from miner.judge.metrics import roc_auc, spearman
 
 if TYPE_CHECKING:
     from miner.difficulty.predictor import FitSettings
@@ -47,29 +48,22 @@ def out_of_fold(vectors: np.ndarray, features: np.ndarray, targets: dict[str, np
     return pd.DataFrame(scores, columns=list(targets))
 
 
-def _auc(truth: np.ndarray, predicted: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
-    if truth.min() == truth.max():
-        return None  # one class only: AUC is undefined
-    return round(float(roc_auc_score(truth, predicted)), 6)
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def ranking_metrics(oof: pd.DataFrame, targets: dict[str, np.ndarray],
                     criteria: Sequence[str], ks: Sequence[int]) -> dict[str, Any]:
     """AUC per criterion and for passing, Spearman of the score, precision in the top k."""
-    from scipy.stats import spearmanr
-
     passed = targets[PASS]
     order = np.argsort(-oof[PASS].to_numpy(), kind="stable")
-    rho = spearmanr(oof[SCORE], targets[SCORE]).statistic
     return {
         "labels": len(passed),
         "passing": int(passed.sum()),
         "base_rate": round(float(passed.mean()), 6),
-        "auc": {c: _auc(targets[c], oof[c].to_numpy()) for c in criteria},
-        "auc_pass": _auc(passed, oof[PASS].to_numpy()),
-        "spearman_score": None if np.isnan(rho) else round(float(rho), 6),
+        "auc": {c: _rounded(roc_auc(targets[c], oof[c].to_numpy())) for c in criteria},
+        "auc_pass": _rounded(roc_auc(passed, oof[PASS].to_numpy())),
+        "spearman_score": _rounded(spearman(oof[SCORE], targets[SCORE])),
         "precision_at_k": {str(k): round(float(passed[order[:k]].mean()), 6)
                            for k in ks if k <= len(passed)},
     }
