@@ -31,6 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+from miner.demo.corpus import moderation, reworded
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "wild_dev.jsonl.gz"
 
@@ -66,23 +68,6 @@ def recombined(prompts: list[str], rng: random.Random) -> str:
     return " ".join(head[:cut] + tail[len(tail) // 2:])[:10000]
 
 
-def reworded(text: str, rng: random.Random) -> str:
-    """A near-copy: one small edit a user makes when asking again."""
-    options = [(a, b) for a, b in EDITS if a in text]
-    if options:
-        old, new = rng.choice(options)
-        return text.replace(old, new, 1)
-    return text + " Thanks!"
-
-
-def moderation(flagged: bool) -> dict:
-    categories = {"harassment": flagged, "hate": False, "self-harm": False, "sexual": False,
-                  "violence": False}
-    return {"categories": categories,
-            "category_scores": {k: 0.9 if v else 0.0001 for k, v in categories.items()},
-            "flagged": flagged}
-
-
 def records(n: int, seed: int):
     """Yield `n` LMSYS-Chat-1M shaped conversations."""
     rng = random.Random(seed)
@@ -99,7 +84,7 @@ def records(n: int, seed: int):
             if rng.random() < 0.3:
                 text = "  " + text.lower() + " "
         elif (roll := roll - DUPLICATE_SHARE) < NEAR_DUPLICATE_SHARE and asked:
-            text = reworded(rng.choice(asked), rng)
+            text = reworded(rng.choice(asked), rng, EDITS)
         elif (roll := roll - NEAR_DUPLICATE_SHARE) < SHORT_SHARE:
             text = rng.choice(SHORT)
         else:

@@ -50,7 +50,9 @@ FLAGGED_SHARE = 0.005
 REDACTED_SHARE = 0.003
 
 
-def _moderation(flagged: bool) -> dict[str, Any]:
+def moderation(flagged: bool) -> dict[str, Any]:
+    """One message's `openai_moderation` entry, LMSYS-Chat-1M style, flagged for harassment
+    or not."""
     categories = dict.fromkeys(MODERATION_CATEGORIES, False)
     if flagged:
         categories["harassment"] = True
@@ -66,9 +68,10 @@ def _fill(template: str, topic: Topic, rng: random.Random) -> str:
     return template.format(x=x, y=y, n=rng.choice(NUMBERS), ctx=rng.choice(CONTEXTS))
 
 
-def _reworded(text: str, rng: random.Random) -> str:
-    """A near-copy: one small edit a user would make when asking again."""
-    options = [(a, b) for a, b in REWORDINGS if a in text]
+def reworded(text: str, rng: random.Random,
+             edits: tuple[tuple[str, str], ...] = REWORDINGS) -> str:
+    """A near-copy: one small edit (of `edits`) a user would make when asking again."""
+    options = [(a, b) for a, b in edits if a in text]
     if options:
         old, new = rng.choice(options)
         return text.replace(old, new, 1)
@@ -97,7 +100,7 @@ def _record(index: int, seed: int, text: str, rng: random.Random, *, language: s
         "conversation": conversation,
         "turn": len(conversation) // 2,
         "language": language,
-        "openai_moderation": [_moderation(flagged and m["role"] == "user")
+        "openai_moderation": [moderation(flagged and m["role"] == "user")
                               for m in conversation],
         "redacted": redacted,
     }
@@ -117,7 +120,7 @@ def demo_records(n: int = 3000, seed: int = 0) -> Iterator[dict[str, Any]]:
             if rng.random() < 0.3:
                 text = "  " + text.lower() + " "   # same after whitespace/case normalisation
         elif (roll := roll - DUPLICATE_SHARE) < NEAR_DUPLICATE_SHARE and asked:
-            text = _reworded(rng.choice(asked), rng)
+            text = reworded(rng.choice(asked), rng)
         elif (roll := roll - NEAR_DUPLICATE_SHARE) < FOREIGN_SHARE:
             language, text = rng.choice(FOREIGN)
         elif (roll := roll - FOREIGN_SHARE) < SHORT_SHARE:
