@@ -8,9 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +21,9 @@ from miner.judge import estimate, run_score
 from miner.llm import LLMCache
 from miner.run import Run
 from miner.select import run_select
+from tests.cli_errors import assert_cli_error
 from tests.openai_server import OpenAIServer, Reply, chat_body
+from tests.test_score import kill_score_after
 
 # benchbuilder-v1's seven criteria, each met by one keyword
 KEYWORDS = ("specific", "domain", "complex", "solve", "creative", "accurate", "practical")
@@ -168,16 +167,7 @@ def test_killed_cascade_resumes_without_judging_a_prompt_twice(tmp_path):
     with OpenAIServer(chat=slow) as server:
         config_file = tmp_path / "config.yaml"
         config_file.write_text(yaml.safe_dump(settings(server.base_url)))
-        child = subprocess.Popen(
-            [sys.executable, "-c", "from miner.cli import main; main()", "score", "--run",
-             str(run.path), "--config", str(config_file)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while len(server.requests) < KILL_AT and time.monotonic() < deadline:
-            assert child.poll() is None, "the cascade ended before it was killed"
-            time.sleep(0.01)
-        child.kill()
-        child.wait()
+        kill_score_after(run, config_file, server, KILL_AT)
         before = requested(server)
         with LLMCache(run.file("judge.sqlite")) as cache:
             answered = {a.item for a in cache.answers("model-llm", "benchbuilder-v1")}
@@ -200,8 +190,7 @@ def test_missing_topics_and_a_cascade_with_then_are_one_line_errors(tmp_path):
     ]:
         result = runner.invoke(main, ["score", "--run", str(run.path), "--judge", "heuristic",
                                       "--strategy", "cascade", *args])
-        assert result.exit_code == 1, result.output
-        assert result.output.startswith("error: ") and message in result.output
+        assert_cli_error(result, message)
         assert result.output.count("\n") == 1
 
 

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -346,6 +347,22 @@ def test_cli_score_prints_summary_and_errors_are_one_line(tmp_path):
         assert result.output.count("\n") == 1, (args, result.output)
 
 
+def kill_score_after(run: Run, config_file: Path, server: OpenAIServer, requests: int) -> None:
+    """Start `miner score` in a child process and kill it (SIGKILL) once `server` has
+    received `requests` requests; the child must still be running then."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from miner.cli import main; main()", "score", "--run",
+         str(run.path), "--config", str(config_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(server.requests) < requests and time.monotonic() < deadline:
+        assert child.poll() is None, "the scoring process ended before it was killed"
+        time.sleep(0.01)
+    child.kill()
+    child.wait()
+
+
 def test_killed_run_resumes_without_judging_a_prompt_twice(tmp_path):
     texts = [f"MID: question number {i}" for i in range(40)]
     run = make_run(tmp_path / "run", texts)
@@ -357,17 +374,7 @@ def test_killed_run_resumes_without_judging_a_prompt_twice(tmp_path):
         config_file = tmp_path / "config.yaml"
         config_file.write_text(yaml.safe_dump({"score": {"judge": "slow"}, **judge_config(
             slow=server.base_url)}))
-        child = subprocess.Popen(
-            [sys.executable, "-c", "from miner.cli import main; main()", "score", "--run",
-             str(run.path), "--config", str(config_file)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while len(server.requests) < 12 and time.monotonic() < deadline:
-            assert child.poll() is None, "the scoring process ended before it was killed"
-            time.sleep(0.02)
-        child.kill()
-        child.wait()
+        kill_score_after(run, config_file, server, 12)
         before = requested(server)
         with LLMCache(run.file("judge.sqlite")) as cache:
             answered = {a.item for a in cache.answers("model-slow", "benchbuilder-v1")}
