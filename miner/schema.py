@@ -198,6 +198,8 @@ ENGINE: dict[str, Alternatives] = {
     "cpus_per_worker": [positive()],
     "gpus_per_worker": [Interval(float, 0)],
     "local_cpus": [at_least(1), None],
+    "max_retries": [at_least(0)],
+    "connect_timeout_s": [positive()],
 }
 
 SECTIONS: dict[str, dict[str, Alternatives]] = {

@@ -1,10 +1,18 @@
 """The Ray engine on a local Ray instance (2 CPUs): the same results as the local engine,
 errors that name the shard and the row, and one rate limit and one answer cache for an LLM
-judge. Few tests, as Ray's start-up costs seconds; skipped where the `ray` extra is missing.
+judge; under faults: a worker killed mid-shard (retried a bounded number of times, then one
+line naming the shard), a driver killed mid-run (the rerun keeps every finished shard) and
+an address nobody answers (one line, at once). Few tests, as Ray's start-up costs seconds;
+skipped where the `ray` extra is missing.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,6 +30,7 @@ from miner.engines import executor_for  # noqa: E402
 from miner.engines.ray_data import EngineError, RayExecutor  # noqa: E402
 from miner.judge import backends  # noqa: E402
 from miner.run import Run  # noqa: E402
+from tests.cli_errors import assert_cli_error  # noqa: E402
 from tests.openai_server import OpenAIServer, chat_body  # noqa: E402
 from tests.test_score import make_run, prompt_of  # noqa: E402
 
@@ -143,3 +152,88 @@ def test_an_llm_judge_on_ray_keeps_one_rate_limit_and_one_cache(
     for t in elapsed:      # the bucket's bound: rpm at once, then rpm / 60 per second
         assert (elapsed <= t).sum() <= rpm + t * rpm / 60 + 1
     assert elapsed[-1] >= 6.0                       # the 4 beyond the bucket waited ~2 s each
+
+
+def _dies_on(row: int, marker: Path | None = None):
+    """Work that kills its own worker process (as a segfault or the OOM killer would) on
+    `row`: every time, or only the first time when `marker` names a file to leave behind."""
+    def work(rows, bar):
+        if row in rows and (marker is None or not marker.exists()):
+            if marker is not None:
+                marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return [r * 2 for r in rows]
+    return work
+
+
+def test_a_worker_killed_once_is_replaced_and_its_shard_redone(ray_instance, tmp_path):
+    executor = RayExecutor(workers=2, max_retries=2)
+    out = [r for _, batch in executor.map_batches(
+        _dies_on(13, tmp_path / "died-once"), list(range(20)), 4, desc="t") for r in batch]
+    assert (tmp_path / "died-once").exists()          # the worker did die
+    assert out == [row * 2 for row in range(20)]
+
+
+def test_a_worker_that_keeps_dying_stops_the_job_with_its_shard_named(ray_instance):
+    executor = RayExecutor(workers=2, max_retries=1)
+    started = time.monotonic()
+    with pytest.raises(EngineError) as caught:
+        list(executor.map_batches(_dies_on(13), list(range(20)), 4, desc="score heuristic"))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("score heuristic: shard 3 (rows 12-15) failed 2 time(s): "
+                              "a worker died"), message
+    assert "engine.max_retries=1" in message
+    assert time.monotonic() - started < 240          # bounded, where it used to retry forever
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_address_nobody_answers_is_one_line(tmp_path):
+    run = make_run(tmp_path / "run", ["Explain the borrow checker of Rust with an example."])
+    address = f"127.0.0.1:{_closed_port()}"
+    result = subprocess.run(
+        [sys.executable, "-c", "from miner.cli import main; main()", "score", "--run",
+         str(run.path), "--judge", "heuristic", "--engine", "ray"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "RAY_ADDRESS": address})
+    assert_cli_error(result, "cannot connect to Ray", address)
+
+
+def test_a_killed_driver_resumes_without_redoing_finished_shards(
+        ray_instance, tmp_path):
+    from miner.embed import run_embed
+    from miner.ingest import run_ingest
+
+    corpus = write_demo_corpus(tmp_path / "log.jsonl", n=600, seed=3)
+    settings = tmp_path / "engine.yaml"
+    settings.write_text("embed:\n  chunk_rows: 16\nengine:\n  kind: ray\n  local_cpus: 2\n")
+    run = Run(tmp_path / "run")
+    run.path.mkdir()
+    config = load_config(settings, {})
+    run_ingest(run, config, [corpus])
+    driver = subprocess.Popen(
+        [sys.executable, "-c", "from miner.cli import main; main()", "embed", "--run",
+         str(run.path), "--config", str(settings)],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cache = run.file("embed_cache")
+    deadline = time.monotonic() + 300
+    try:
+        while not list(cache.glob("*/chunk-*.hashes.npy")) and time.monotonic() < deadline:
+            assert driver.poll() is None, "the driver finished before it could be killed"
+            time.sleep(0.02)
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)      # the driver and the Ray it started
+        driver.wait()
+    finished = sum(len(np.load(path)) for path in cache.glob("*/chunk-*.hashes.npy"))
+    assert finished >= 16
+    assert not run.file("embeddings.npy").exists()
+
+    summary = run_embed(run, config).counts        # on this test's Ray instance
+    assert summary["cached"] == finished
+    assert summary["embedded"] == summary["distinct"] - finished > 0
+    assert len(np.load(run.file("embeddings.npy"))) == summary["n"]

@@ -35,5 +35,7 @@ def executor_for(config: Mapping[str, Any], stage: str) -> Executor:
             address=section.get("address"), workers=section.get("workers"),
             cpus_per_worker=float(section.get("cpus_per_worker") or 1),
             gpus_per_worker=gpus, local_cpus=section.get("local_cpus"),
+            max_retries=int(section.get("max_retries", 2)),
+            connect_timeout_s=float(section.get("connect_timeout_s", 15)),
         )
     raise ConfigError(f"engine.kind: {kind!r} is not one of local, ray")
