@@ -10,6 +10,7 @@ judge gave no verdict for are left out here; the score stage counts them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -70,8 +71,8 @@ def _checked(who: str, item: Item, verdict: Any, rubric: Rubric) -> Verdict:
         if value is None:
             raise JudgePluginError(f"{where} is ok with value {brief(verdict.value)}, not "
                                    f"{_expected(rubric)} ({rubric.label})")
-    return Verdict(verdict.status, value, cached=bool(verdict.cached), error=verdict.error,
-                   tokens=(int(tokens[0]), int(tokens[1])))
+    return dataclasses.replace(verdict, value=value, cached=bool(verdict.cached),
+                               tokens=(int(tokens[0]), int(tokens[1])))
 
 
 def judged(judge: Judge, rubric: Rubric, items: list[Item], cache: LLMCache, *,
