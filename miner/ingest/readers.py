@@ -238,7 +238,7 @@ def _read_arrow(source: Source) -> Iterator[RawRow]:
 
     assert source.path is not None
     number = 0
-    for shard in arrow_shards(source.path):
+    for shard in _arrow_shards(source.path):
         try:
             with pa.memory_map(str(shard)) as mapped:
                 for batch in pa.ipc.open_stream(mapped):
@@ -249,7 +249,7 @@ def _read_arrow(source: Source) -> Iterator[RawRow]:
             raise InputError(f"{shard}: not a readable Arrow shard ({_short(exc)})") from None
 
 
-def arrow_shards(folder: Path) -> list[Path]:
+def _arrow_shards(folder: Path) -> list[Path]:
     """The Arrow files a `save_to_disk` folder's `state.json` names, each checked to lie
     inside the folder (a name like `../../outside.arrow`, an absolute path or a link out of
     the folder is refused: the folder's digest, which says whether it changed, covers only

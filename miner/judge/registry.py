@@ -44,7 +44,7 @@ OFFLINE_NOTE = ("offline heuristic judge: no judge configured and no endpoint in
 MAX_PLUGIN_MESSAGE = 300
 
 _KINDS: dict[str, type[Judge]] = {}
-_PLUGIN_CLASSES: dict[type, str] = {}   # a loaded plugin class -> "kind (module:Class)"
+_PLUGIN_CLASSES: dict[type, str] = {}   # loaded plugin class -> how messages name it
 
 
 class JudgePluginError(ConfigError):
@@ -90,7 +90,8 @@ def plugin_message(exc: BaseException) -> str:
 
 
 def plugin_origin(judge: Judge) -> str | None:
-    """"judge plugin '<kind>' (<module:Class>)" for a judge a plugin provides, else None."""
+    """How messages name the plugin behind `judge` (`judge plugin '<kind>' (<module:Class>)`),
+    or None for a built-in judge."""
     return _PLUGIN_CLASSES.get(type(judge))
 
 
