@@ -24,10 +24,55 @@ from miner.errors import ConfigError
 from miner.resources import resource_dir
 
 Config = dict[str, Any]
+# A config file, its aliases expanded, holds at most this many values (the shipped default
+# holds about 200): a "billion laughs" file of nested aliases is refused before anything
+# walks it.
+MAX_EXPANDED_VALUES = 100_000
+
+
+def _check_expansion(root: yaml.Node, limit: int) -> None:
+    """Refuse a document whose aliases expand to more than `limit` nodes (each node is
+    visited once, a shared one counted once per use), naming the line of the smallest value
+    that goes over, and an alias inside its own anchor (a value that contains itself)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[key] > limit:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"its aliases expand to more than {limit:,} values (an alias "
+                    "bomb?)", node.start_mark)
+            active.discard(key)
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias refers to the value that holds it", node.start_mark)
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built
-    """A safe YAML loader that refuses a key repeated in one mapping (YAML keeps the last)."""
+    """A safe YAML loader that refuses a key repeated in one mapping (YAML keeps the last)
+    and a document whose aliases expand past `MAX_EXPANDED_VALUES` values."""
+
+    def construct_document(self, node: yaml.Node) -> Any:  # noqa: D102
+        _check_expansion(node, MAX_EXPANDED_VALUES)
+        return super().construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # noqa: D102
         seen: set[Any] = set()

@@ -10,6 +10,8 @@ from typing import TypeVar
 import click
 from tqdm import tqdm
 
+from miner.redact import scrub
+
 T = TypeVar("T")
 
 
@@ -25,8 +27,8 @@ def printable(text: str) -> str:
 
 
 def info(message: str) -> None:
-    """Print one status line to stderr (control characters escaped)."""
-    click.echo(printable(message), err=True)
+    """Print one status line to stderr (control characters escaped, secrets scrubbed)."""
+    click.echo(printable(scrub(message, limit=None)), err=True)
 
 
 def progress(

@@ -9,14 +9,17 @@ gets. Locks are re-entrant within a process (`miner run` holds it across its sta
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from miner import boundedjson
 from miner.errors import MinerError
 
 LOCK_FILE = ".lock"
@@ -26,6 +29,10 @@ class RunBusyError(MinerError):
     """Another process is writing to the same run folder."""
 
 
+class LockFileError(MinerError):
+    """The run folder's `.lock` is not a plain file miner may write (a link, a folder)."""
+
+
 _held: dict[Path, list[int]] = {}   # folder -> [file descriptor, depth]
 
 
@@ -33,7 +40,7 @@ def _holder(fd: int) -> str:
     """Who holds the lock, from the lock file, for the error message."""
     try:
         os.lseek(fd, 0, os.SEEK_SET)
-        data = json.loads(os.read(fd, 4096).decode("utf-8", "replace") or "{}")
+        data = boundedjson.loads(os.read(fd, 4096).decode("utf-8", "replace") or "{}")
     except (OSError, ValueError):
         data = {}
     if not isinstance(data, dict) or "pid" not in data:
@@ -41,6 +48,32 @@ def _holder(fd: int) -> str:
     since = time.strftime("%H:%M:%S", time.localtime(float(data.get("started", 0))))
     command = str(data.get("command", "miner"))[:120]
     return f"process {data['pid']} (`{command}`, since {since})"
+
+
+def _open_lock(path: Path) -> int:
+    """A descriptor on the lock file, created if need be. It is truncated and written, so
+    anything but a plain file of its own (a symbolic or hard link to another file, a
+    folder, a pipe) is refused with one line rather than followed."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LockFileError(f"{path}: the lock file is a symbolic link; miner writes "
+                                "its lock there, so remove the link") from None
+        if exc.errno == errno.EISDIR:
+            raise LockFileError(f"{path}: the lock file is a folder; miner writes its "
+                                "lock there, so remove or rename the folder") from None
+        raise LockFileError(f"{path}: cannot open the lock file "
+                            f"({exc.strerror or exc})") from None
+    info = os.fstat(fd)
+    problem = ("not a plain file" if not stat.S_ISREG(info.st_mode)
+               else "a hard link to another file" if info.st_nlink > 1 else None)
+    if problem:
+        os.close(fd)
+        raise LockFileError(f"{path}: the lock file is {problem}; miner writes its lock "
+                            "there, so remove it")
+    return fd
 
 
 @contextlib.contextmanager
@@ -55,7 +88,7 @@ def locked(folder: Path) -> Iterator[None]:
             _held[folder][1] -= 1
         return
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(folder / LOCK_FILE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

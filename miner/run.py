@@ -32,6 +32,7 @@ from miner.config import Config, fingerprint
 from miner.console import info
 from miner.errors import MissingArtifactError
 from miner.lock import locked
+from miner.redact import redact_urls
 
 MANIFEST = "manifest.json"
 CONFIG = "config.yaml"
@@ -259,11 +260,13 @@ class Run:
         write_json(self.path / MANIFEST, manifest)
 
     def save_config(self, config: Config) -> None:
-        """Save the effective config of the latest command as `config.yaml`."""
+        """Save the effective config of the latest command as `config.yaml` (a URL's
+        user-info redacted: the run folder is no place for a password)."""
         import yaml
 
         with atomic_path(self.path / CONFIG) as tmp:
-            tmp.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "utf-8")
+            tmp.write_text(yaml.safe_dump(redact_urls(config), sort_keys=False,
+                                          allow_unicode=True), "utf-8")
 
     # -- stages -----------------------------------------------------------------------
     def is_fresh(self, stage: str, stage_fingerprint: str) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from miner.brief import brief
 from miner.constraints import (
     PATH,
     Alternatives,
@@ -240,9 +241,9 @@ def dotted(path: KeyPath) -> str:
 
 
 def shown(value: Any) -> str:
-    """`repr(value)`, cut to 80 characters (a value may be a whole pasted file)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """`repr(value)` cut to 80 characters, rendered with bounded work (a value may be a
+    pasted file, or a YAML alias bomb: `miner.brief`)."""
+    return brief(value)
 
 
 def allowed(key: str) -> str:

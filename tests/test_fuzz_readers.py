@@ -28,7 +28,7 @@ import pytest
 
 from miner.config import load_config
 from miner.console import printable
-from miner.errors import MinerError
+from miner.errors import ConfigError, MinerError
 from miner.ingest import run_ingest
 from miner.run import Run
 
@@ -222,3 +222,75 @@ def test_fuzz_every_reader_with_hostile_files(tmp_path):
     # the generator reaches both outcomes in both modes (else it fuzzes nothing)
     assert all(outcomes.get(key, 0) >= 3 for key in
                ("fail-ok", "fail-error", "skip-ok", "skip-error")), outcomes
+
+
+# -- hostile config files -------------------------------------------------------------------
+REAL_KEYS = ("ingest.languages", "ingest.min_chars", "select.quotas", "select.exclude_near",
+             "score.judge", "judges.mine", "judges.mine.base_url", "cluster.umap.n_neighbors",
+             "report.seed", "prices.m")
+
+
+def alias_bomb(rng: random.Random) -> str:
+    """A "billion laughs" value: each level an anchored list of aliases of the one below."""
+    width, depth = rng.choice(((9, 9), (10, 8), (4, 16), (2, 40)))
+    text = "&l0 [" + ", ".join(["lol"] * width) + "]"
+    for level in range(1, depth):   # the level below is defined inside its first use
+        text = f"&l{level} [{text}" + f", *l{level - 1}" * (width - 1) + "]"
+    return text
+
+
+def hostile_config_value(rng: random.Random) -> str:
+    """One flow-style YAML value that a config key should refuse in one line."""
+    kind = rng.randrange(8)
+    if kind == 0:
+        return alias_bomb(rng)
+    if kind == 1:
+        depth = rng.choice((50, 1000, 100_000))
+        return "[" * depth + "]" * depth
+    if kind == 2:
+        depth = rng.choice((50, 1000, 20_000))
+        return "{a: " * depth + "1" + "}" * depth
+    if kind == 3:
+        return "&self [1, *self]"
+    if kind == 4:
+        return json.dumps("x" * rng.choice((100, 100_000)) + "\u202e\x1b[31m")
+    if kind == 5:
+        return rng.choice(("-1e999", ".nan", "!!binary aGVsbG8=", "2026-12-04", "~", "[]"))
+    if kind == 6:
+        return "{" + ", ".join(f"k{i}: {i}" for i in range(rng.choice((3, 5000)))) + "}"
+    return json.dumps(hostile_value(rng))
+
+
+def hostile_config(rng: random.Random) -> str:
+    """A YAML config file setting one real key (dotted into blocks) to a hostile value."""
+    key = rng.choice(REAL_KEYS)
+    parts = key.split(".")
+    lines = [f"{'  ' * i}{part}:" for i, part in enumerate(parts[:-1])]
+    lines.append(f"{'  ' * (len(parts) - 1)}{parts[-1]}: {hostile_config_value(rng)}")
+    if parts[0] == "judges" and len(parts) == 2:
+        lines[-1] = f"  mine: {{kind: plugin-kind, setting: {hostile_config_value(rng)}}}"
+    return "\n".join(lines) + "\n"
+
+
+def test_fuzz_the_config_reader_with_hostile_values(tmp_path):
+    """Alias bombs, deep nesting, self-reference, huge and control-laden strings under real
+    keys: each config loads or is one `ConfigError` line naming the file, quickly (a bomb
+    expanded while its message is rendered would take minutes and gigabytes)."""
+    rng = random.Random(SEED)
+    outcomes: dict[str, int] = {}
+    for number in range(60):
+        path = tmp_path / f"config{number}.yaml"
+        path.write_text(hostile_config(rng), "utf-8")
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            message = str(exc)
+            assert printable(message) == message and len(message) < 1000, message[:2000]
+            assert message.startswith(f"{path}:"), message
+            outcomes["error"] = outcomes.get("error", 0) + 1
+            continue
+        except Exception as exc:   # an escaped exception: show which file did it
+            pytest.fail(f"{path.name}: {type(exc).__name__}: {exc}"[:2000])
+        assert isinstance(config, dict)
+        outcomes["ok"] = outcomes.get("ok", 0) + 1
+    assert outcomes.get("error", 0) >= 40, outcomes

@@ -19,6 +19,7 @@ from miner.errors import ConfigError
 from miner.ingest import run_ingest
 from miner.judge.registry import judge_kinds, resolve_judge
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 from tests.openai_server import OpenAIServer, Reply, chat_body
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,16 +52,17 @@ class EchoJudge(Judge):
 '''
 
 
-def _plugin_wheel(folder: Path) -> Path:
-    """A minimal wheel of package `miner_echo` declaring the `echo` judge entry point."""
-    wheel = folder / "miner_echo-0.1-py3-none-any.whl"
-    info = "miner_echo-0.1.dist-info"
+def _plugin_wheel(folder: Path, package: str = "miner_echo", source: str = PLUGIN_SOURCE,
+                  entry_points: str = "echo = miner_echo:EchoJudge\n") -> Path:
+    """A minimal wheel of one module `package` (its `source`) declaring judge entry points."""
+    wheel = folder / f"{package}-0.1-py3-none-any.whl"
+    info = f"{package}-0.1.dist-info"
     files = {
-        "miner_echo/__init__.py": PLUGIN_SOURCE,
-        f"{info}/METADATA": "Metadata-Version: 2.1\nName: miner-echo\nVersion: 0.1\n",
+        f"{package}/__init__.py": source,
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {package}\nVersion: 0.1\n",
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
                          "Tag: py3-none-any\n",
-        f"{info}/entry_points.txt": "[miner.judges]\necho = miner_echo:EchoJudge\n",
+        f"{info}/entry_points.txt": f"[miner.judges]\n{entry_points}",
     }
     with zipfile.ZipFile(wheel, "w") as archive:
         for name, text in files.items():
@@ -155,3 +157,124 @@ def test_two_concurrent_scores_make_one_call_per_distinct_prompt(tmp_path):
         assert "Traceback" not in refused
     else:                                         # one finished first: the other was all cached
         assert codes == [0, 0]
+
+
+LEAKED = "sk-live-0123456789abcdefSECRET"
+BAD_PLUGINS_SOURCE = f'''
+"""Judges that go wrong in every way a plugin can."""
+from miner.judge import Judge, Verdict
+
+
+class Base(Judge):
+    kind = "bad"
+
+    @classmethod
+    def from_config(cls, name, config, note=""):
+        return cls(name, "bad-v1", note)
+
+    def answer(self, items):
+        raise NotImplementedError
+
+    def judge(self, rubric, items, cache, *, max_chars, stats):
+        return self.answer(items)
+
+
+class Raises(Base):
+    def answer(self, items):
+        raise RuntimeError("auth failed with key {LEAKED}")
+
+
+class ReturnsNone(Base):
+    def answer(self, items):
+        return None
+
+
+class ReturnsText(Base):
+    def answer(self, items):
+        return "all fine"
+
+
+class WildCriteria(Base):
+    def answer(self, items):
+        return {{item.hash: Verdict("ok", [99, -1, "x"]) for item in items}}
+
+
+class NaNCriteria(Base):
+    def answer(self, items):
+        return {{item.hash: Verdict("ok", [float("nan")]) for item in items}}
+
+
+class BadFromConfig(Base):
+    @classmethod
+    def from_config(cls, name, config, note=""):
+        raise ValueError("no settings for key {LEAKED}")
+
+
+class NotAJudge(Base):
+    @classmethod
+    def from_config(cls, name, config, note=""):
+        return "a judge"
+'''
+BAD_ENTRY_POINTS = """raises = miner_bad:Raises
+none = miner_bad:ReturnsNone
+text = miner_bad:ReturnsText
+wild = miner_bad:WildCriteria
+nan = miner_bad:NaNCriteria
+nofrom = miner_bad:BadFromConfig
+notjudge = miner_bad:NotAJudge
+"""
+
+
+@pytest.fixture(scope="module")
+def bad_plugins(tmp_path_factory):
+    """PYTHONPATH with the bad judges and a plugin that cannot be imported installed."""
+    folder = tmp_path_factory.mktemp("plugins")
+    target = folder / "site"
+    wheels = [_plugin_wheel(folder, "miner_bad", BAD_PLUGINS_SOURCE, BAD_ENTRY_POINTS),
+              _plugin_wheel(folder, "miner_broken", "import a_module_that_is_not_there\n",
+                            "broken = miner_broken:Judge\n")]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-index", "--target", str(target), *map(str, wheels)], check=True)
+    return os.pathsep.join([str(target), str(REPO)])
+
+
+def _miner(pythonpath: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "miner.cli", *args], capture_output=True,
+                          text=True, env=_env(PYTHONPATH=pythonpath))
+
+
+@pytest.mark.parametrize(("kind", "problem"), [
+    ("raises", "judge() failed on 3 prompts: RuntimeError: auth failed with key sk-l"),
+    ("none", "judge() returned None, not a mapping"),
+    ("text", "judge() returned 'all fine', not a mapping"),
+    ("wild", "is ok with value [99, -1, 'x'], not a list of criterion numbers 1..7"),
+    ("nan", "is ok with value [nan], not a list of criterion numbers"),
+    ("nofrom", "from_config failed for judge 'nofrom': ValueError: no settings for key"),
+    ("notjudge", "from_config returned str, not a miner.judge.Judge"),
+    ("broken", "(miner_broken:Judge) failed to load: ModuleNotFoundError"),
+])
+def test_a_plugin_that_raises_or_returns_garbage_is_one_line_naming_it(
+        tmp_path, bad_plugins, kind, problem):
+    run = _prompts_run(tmp_path, [f"prompt {i} asks a question with enough words in it"
+                                  for i in range(3)])
+    result = _miner(bad_plugins, "score", "--run", str(run.path), "--judge", kind)
+    assert_cli_error(result, f"judge plugin '{kind}'", problem)
+    assert LEAKED not in result.stderr and LEAKED[8:] not in result.stderr
+    assert not run.file("scores.parquet").exists()
+
+
+def test_a_broken_plugin_stops_no_other_judge_and_judges_list_shows_it(tmp_path, bad_plugins):
+    run = _prompts_run(tmp_path, [f"prompt {i} asks a question with enough words in it"
+                                  for i in range(3)])
+    scored = _miner(bad_plugins, "score", "--run", str(run.path), "--judge", "heuristic")
+    assert scored.returncode == 0, scored.stderr          # was: the broken plugin's error
+    listed = _miner(bad_plugins, "judges", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert rows["heuristic"]["broken"] is None and rows["wild"]["broken"] is None
+    assert "failed to load: ModuleNotFoundError" in rows["broken"]["broken"]
+    assert "from_config failed" in rows["nofrom"]["broken"]
+    assert LEAKED not in listed.stdout
+    table = _miner(bad_plugins, "judges", "list")
+    assert table.returncode == 0, table.stderr
+    assert [line for line in table.stdout.splitlines() if line.startswith("broken: broken: ")]

@@ -20,6 +20,7 @@ from miner.artifacts import ARTIFACTS, TOPIC_INFO, TOPICS
 from miner.cli import main
 from miner.lock import RunBusyError, locked
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 from tests.test_select import write_run
 
 
@@ -155,3 +156,25 @@ def test_a_stage_waits_for_no_one_it_fails_at_once_when_the_folder_is_busy(tmp_p
         holder.kill()
         holder.wait()
     assert time.perf_counter() - started < 60
+
+
+@pytest.mark.parametrize(("kind", "problem"), [
+    ("symlink", "is a symbolic link"),       # followed, it truncated the file it points to
+    ("hardlink", "is a hard link"),          # the same: another file's bytes
+    ("folder", "is a folder"),               # IsADirectoryError
+    ("fifo", "is not a plain file"),
+])
+def test_a_lock_file_that_is_not_a_plain_file_is_refused_in_one_line(tmp_path, kind, problem):
+    rows = [{"id": f"p{i}", "text": f"question {i} about a hash map", "topic": 0, "score": 7.0}
+            for i in range(4)]
+    run = write_run(tmp_path / "run", rows, {0: "alpha"})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", "utf-8")
+    lock = run.path / ".lock"
+    lock.unlink(missing_ok=True)
+    {"symlink": lambda: lock.symlink_to(victim), "hardlink": lambda: os.link(victim, lock),
+     "folder": lock.mkdir, "fifo": lambda: os.mkfifo(lock)}[kind]()
+    result = CliRunner().invoke(main, ["select", "--run", str(run.path)])
+    assert_cli_error(result, str(lock), problem)
+    assert victim.read_text("utf-8") == "precious"
+    assert not run.file("question.jsonl").exists()

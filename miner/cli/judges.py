@@ -26,6 +26,7 @@ _config_option = click.option(
 def list_command(config_file: Path | None, as_json: bool) -> None:
     """List judges: auto, heuristic, and every entry under `judges:` (keys: set or not)."""
     from miner.config import load_config
+    from miner.console import printable
     from miner.judge import list_judges
 
     rows = list_judges(load_config(config_file))
@@ -33,10 +34,13 @@ def list_command(config_file: Path | None, as_json: bool) -> None:
         print_json(rows)
         return
     for row in rows:
+        mark = " (default)" if row["default"] else ""
+        if row["broken"]:
+            click.echo(f"{row['name']}{mark}: broken: {printable(row['broken'])}")
+            continue
         where = "offline" if row["offline"] else "at " + ", ".join(row["base_urls"])
         key = "" if row["offline"] else (
             f"; key ${row['api_key_env']} {'set' if row['api_key_set'] else 'not set'}")
-        mark = " (default)" if row["default"] else ""
         arrow = f" -> {row['resolves_to']}" if row["resolves_to"] != row["name"] else ""
         click.echo(f"{row['name']}{mark}{arrow}: model {row['model']} {where}{key}")
 

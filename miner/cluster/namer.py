@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from miner import boundedjson
 from miner.artifacts import JUDGE_CACHE
 from miner.cluster.settings import ClusterSettings
 from miner.config import Config
@@ -72,8 +73,8 @@ def parse_name(content: str, max_chars: int) -> str | None:
     if fenced:
         text = fenced.group(1)
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = boundedjson.loads(text)
+    except ValueError:   # malformed, nested too deep, NaN: no name (the keyword label stays)
         return None
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         return None

@@ -17,13 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from miner import boundedjson
 from miner.console import printable
 from miner.errors import InputError
 from miner.ingest.encoding import utf8_stream
-from miner.ingest.sources import Source
+from miner.ingest.sources import Source, inside
 from miner.ingest.streams import Malformed, TooLong, bounded_lines, json_array_elements
 
 _BATCH_ROWS = 1024
+MAX_STATE_CHARS = 1 << 24   # a save_to_disk state.json (a few KB for thousands of shards)
 
 
 class RawRow(NamedTuple):
@@ -235,16 +237,8 @@ def _read_arrow(source: Source) -> Iterator[RawRow]:
     import pyarrow as pa
 
     assert source.path is not None
-    state_file = source.path / "state.json"
-    try:
-        state = json.loads(state_file.read_text("utf-8"))
-        files = [item["filename"] for item in state["_data_files"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        problem = f"not a datasets save_to_disk state file ({_short(exc)})"
-        raise InputError(f"{state_file}: {problem}") from None
     number = 0
-    for name in files:
-        shard = source.path / name
+    for shard in _arrow_shards(source.path):
         try:
             with pa.memory_map(str(shard)) as mapped:
                 for batch in pa.ipc.open_stream(mapped):
@@ -253,6 +247,21 @@ def _read_arrow(source: Source) -> Iterator[RawRow]:
                         yield RawRow(number, record)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{shard}: not a readable Arrow shard ({_short(exc)})") from None
+
+
+def _arrow_shards(folder: Path) -> list[Path]:
+    """The Arrow files a `save_to_disk` folder's `state.json` names, each checked to lie
+    inside the folder (a name like `../../outside.arrow`, an absolute path or a link out of
+    the folder is refused: the folder's digest, which says whether it changed, covers only
+    what is inside it)."""
+    state_file = folder / "state.json"
+    try:
+        state = boundedjson.loads(state_file.read_bytes(), max_chars=MAX_STATE_CHARS)
+        names = [item["filename"] for item in state["_data_files"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problem = f"not a datasets save_to_disk state file ({_short(exc)})"
+        raise InputError(f"{state_file}: {problem}") from None
+    return [inside(folder, name, state_file) for name in names]
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

@@ -8,13 +8,14 @@ Face hub id. The format of a file is decided by its name and confirmed by its fi
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from miner.console import info
+from miner import boundedjson
+from miner.brief import brief
+from miner.console import info, printable
 from miner.errors import InputError
 from miner.ingest.encoding import decoded_head
 from miner.ingest.globs import expand_glob
@@ -26,6 +27,7 @@ _EXTENSIONS = {
 }
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+MAX_SPLITS_CHARS = 1 << 20   # a save_to_disk dataset_dict.json (a few split names)
 _KNOWN = "expected .jsonl, .json, .parquet or .csv (optionally .gz), or a save_to_disk folder"
 
 
@@ -124,13 +126,29 @@ def _saved_dataset_sources(folder: Path) -> list[Source]:
     if not dict_file.is_file():
         return [Source(label=str(folder), format="arrow", path=folder)]
     try:
-        splits = json.loads(dict_file.read_text("utf-8"))["splits"]
+        splits = boundedjson.loads(dict_file.read_bytes(), max_chars=MAX_SPLITS_CHARS)["splits"]
+        if not isinstance(splits, list):
+            raise TypeError(f"'splits' is {type(splits).__name__}, not a list")
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{dict_file}: not a readable datasets split list ({exc})") from None
+        problem = printable(" ".join(str(exc).split())[:200])
+        raise InputError(f"{dict_file}: not a readable datasets split list ({problem})") from None
     return [
-        Source(label=f"{folder}[{split}]", format="arrow", path=folder / split)
+        Source(label=f"{folder}[{split}]", format="arrow", path=inside(folder, split, dict_file))
         for split in splits
     ]
+
+
+def inside(folder: Path, name: object, named_in: Path) -> Path:
+    """`folder / name`, refused with one line naming `named_in` (the file that names it)
+    unless `name` is a relative path that stays inside `folder` once links are followed:
+    the folder's digest, which says whether a source changed, covers only what is inside."""
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{named_in}: a file name must be text, got {printable(brief(name))}")
+    path = folder / name
+    if Path(name).is_absolute() or not path.resolve().is_relative_to(folder.resolve()):
+        raise InputError(f"{named_in}: {printable(brief(name))} lies outside {folder}; only "
+                         "files inside the folder are read")
+    return path
 
 
 def _format_from_name(name: str) -> tuple[str | None, bool]:

@@ -138,9 +138,12 @@ class Judge(ABC):
 
 def judge_items(judge: Judge, rubric: Rubric, items: list[Item], cache: LLMCache, *,
                 max_chars: int) -> tuple[dict[str, Verdict], PassStats]:
-    """One pass of `judge` over `items`: verdicts by item hash and the pass's counters."""
+    """One pass of `judge` over `items`: verdicts by item hash and the pass's counters.
+    What the judge returns is checked first (`miner.judge.guard`)."""
+    from miner.judge.guard import judged  # it builds on this module
+
     stats = PassStats(judge=judge.name, model=judge.model, items=len(items))
-    verdicts = judge.judge(rubric, items, cache, max_chars=max_chars, stats=stats)
+    verdicts = judged(judge, rubric, items, cache, max_chars=max_chars, stats=stats)
     stats.status = Counter(v.status for v in verdicts.values())
     stats.errors = Counter(v.error for v in verdicts.values() if v.error)
     stats.answers_prompt_tokens = sum(v.tokens[0] for v in verdicts.values())

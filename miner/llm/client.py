@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from miner import boundedjson
 from miner.console import info, progress
 from miner.errors import ConfigError, MinerError
 from miner.llm.cache import CachedAnswer, LLMCache
 from miner.llm.ratelimit import RateLimiter
 from miner.llm.spec import OPENAI_URL, LLMSpec
+from miner.redact import scrub
 
 CHARS_PER_TOKEN = 4
 MAX_BACKOFF_S = 60.0
@@ -104,17 +104,6 @@ class CallStats:
     status: Counter = field(default_factory=Counter)
 
 
-_SECRET_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]{6,}")
-
-
-def scrub(text: str, secrets: Sequence[str | None] = ()) -> str:
-    """Remove API keys from an error message: the given secrets and anything key-shaped."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _SECRET_LIKE.sub(r"\1***", text)[:500]
-
-
 def requested_wait(headers: Any) -> float | None:
     """Seconds the server asks to wait in `retry-after-ms` / `Retry-After` (seconds or an
     HTTP date), uncapped; None when it names no (readable) wait."""
@@ -164,8 +153,9 @@ def chat_body(spec: LLMSpec, request: ChatRequest) -> dict[str, Any]:
 
 
 def _read_completion(text: str) -> tuple[str, tuple[int, int]]:
-    """Content and (prompt, completion) token usage of a chat.completion response body."""
-    data = json.loads(text)
+    """Content and (prompt, completion) token usage of a chat.completion response body
+    (read with `miner.boundedjson`: a body nested too deep is a bad reply, not a crash)."""
+    data = boundedjson.loads(text)
     message = data["choices"][0]["message"]
     content = message.get("content") or ""
     if not isinstance(content, str):

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from miner import schema
+from miner.redact import redact_url
 
 OPENAI_URL = "https://api.openai.com/v1"
 BASE_URL_ENV = "OPENAI_BASE_URL"
@@ -64,9 +65,10 @@ class LLMSpec:
     max_answer_bytes: int = 1 << 20
 
     def public(self) -> dict[str, Any]:
-        """The spec as a plain dict safe to save (it never holds the key)."""
+        """The spec as a plain dict safe to save: it never holds the key, and the base URLs'
+        user-info (`http://user:SECRET@host`) is redacted."""
         data = asdict(self)
-        data["base_urls"] = list(self.base_urls)
+        data["base_urls"] = [redact_url(url) for url in self.base_urls]
         return data
 
     def api_key(self) -> str | None:
