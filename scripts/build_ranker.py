@@ -29,23 +29,29 @@ from miner.judge.ranker_fit import C_DEFAULT, fit_ranker  # noqa: E402
 MIN_CHARS, MAX_CHARS = 33, 10_000
 
 
-def read_prompts(path: Path) -> list[str]:
-    """The `prompt` texts of a JSONL file (.gz too), cleaned as the ranker is fitted on."""
+def read_records(path: Path) -> list[dict]:
+    """The rows of a JSONL file (.gz too) the ranker is fitted on: `prompt` stripped and cut,
+    rows under 33 characters and repeated texts left out, file order kept."""
     opener = gzip.open if path.suffix == ".gz" else open
-    texts, seen = [], set()
+    rows, seen = [], set()
     with opener(path, "rt", encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                text = json.loads(line)["prompt"]
+                row = json.loads(line)
+                text = str(row["prompt"]).strip()[:MAX_CHARS]
             except (ValueError, KeyError, TypeError):
                 raise SystemExit(f"{path}: row {number}: no JSON object with a 'prompt'") from None
-            text = str(text).strip()[:MAX_CHARS]
             if len(text) >= MIN_CHARS and text not in seen:
                 seen.add(text)
-                texts.append(text)
-    return texts
+                rows.append({**row, "prompt": text})
+    return rows
+
+
+def read_prompts(path: Path) -> list[str]:
+    """The texts of `read_records(path)`."""
+    return [row["prompt"] for row in read_records(path)]
 
 
 def main() -> None:
