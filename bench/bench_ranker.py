@@ -39,8 +39,8 @@ from build_ranker import read_records  # noqa: E402
 
 from miner.judge import heuristic  # noqa: E402
 from miner.judge.metrics import precision_at_k, roc_auc, spearman  # noqa: E402
-from miner.judge.ranker import LEVELS, feature_rows  # noqa: E402
-from miner.judge.ranker_fit import fit_rows  # noqa: E402
+from miner.judge.ranker import feature_rows  # noqa: E402
+from miner.judge.ranker_fit import fit_rows, level_cuts  # noqa: E402
 
 TOP = 500
 RULES = slice(len(heuristic.Features.__dataclass_fields__),
@@ -126,10 +126,11 @@ def fold_models(p: Protocol, groups: np.ndarray, folds: int) -> tuple[np.ndarray
         models.append((mean, scale, coef, bias))
         score = lambda rows, m=mean, s=scale, c=coef, b=bias: ((rows - m) / s) @ c + b  # noqa: E731
         logits[test] = score(p.rows[test])
-        background = train[~p.hard[train]]
-        grid = np.quantile(score(p.rows[background]), np.linspace(0, 1, 201))
-        cuts = np.array([(heur[background] < j).mean() for j in range(1, LEVELS + 1)])
-        percentile = np.interp(logits[test], grid, np.linspace(0, 1, 201))
+        background, positives = train[~p.hard[train]], train[p.hard[train]]
+        steps = np.linspace(0, 1, 201)
+        grid = np.quantile(score(p.rows[background]), steps)
+        cuts = level_cuts(heur[background], np.interp(score(p.rows[positives]), grid, steps))
+        percentile = np.interp(logits[test], grid, steps)
         levels[test] = np.searchsorted(cuts, percentile, side="right")
         fold_of[test] = k
     return np.c_[logits, levels, fold_of], models

@@ -10,9 +10,10 @@ and the logit quantiles of the background prompts it was fitted on.
 Rubric output (so `select.min_score` and topic means keep their meaning):
 
 * the logit's percentile among the background prompts is the ranker's calibrated score;
-* a criteria rubric gets a score `s` from the percentile through `score_cuts`, cut points
-  fitted so that the background's share at each score equals heuristic-v2's share on the
-  same prompts (as many prompts pass `min_score: 6` as under heuristic-v2, ranked better);
+* a criteria rubric gets a score `s` from the percentile through `score_cuts`: score 6
+  starts at the background's 80th percentile (a fifth of an Arena log passes
+  `select.min_score: 6`), score 7 where the median Arena-Hard v0.1 question ranks, and
+  scores 1-5 where heuristic-v2's start on the background (its share below k);
   the `s` criteria listed are heuristic-v2's met criteria first, then the unmet ones, each
   in `PRIORITY` order (more met than `s`: the first `s` met; fewer: unmet ones fill up);
   a rubric with n criteria other than 7 gets `round(s * n / 7)`;

@@ -1,10 +1,15 @@
 """Fitting the `ranker` judge's model: positives (hard prompts) against background prompts.
 
 One L2-regularised logistic regression (lbfgs: deterministic) over standardised
-`ranker.FEATURES`. The background's logits give the model's percentile grid, and
-heuristic-v2's scores on the background give `score_cuts`: the share of background prompts
-heuristic-v2 scores below k is where the ranker's score k starts, so both judges pass the
-same share of such prompts at any `min_score`.
+`ranker.FEATURES`. The background's logits give the model's percentile grid. `score_cuts`
+(the percentile where each score 1-7 starts):
+
+* score 6 (BenchBuilder's `min_score`) starts at the background's 80th percentile: a fifth
+  of an Arena log passes, about the share LMSYS's Llama-3-70B labels gave score >= 6
+  (docs/performance.md, "Offline judge"); score 7 starts where the positives' median ranks
+  (the better half of Arena-Hard v0.1's questions), or at score 6's start if that is higher;
+* scores 1-5 start where heuristic-v2's do: the share of background prompts heuristic-v2
+  scores below k (capped at score 6's start, so the cuts rise).
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from miner.judge import heuristic
-from miner.judge.ranker import LEVELS, RankerModel, feature_rows
+from miner.judge.ranker import FEATURES, LEVELS, RankerModel, feature_rows
 
 C_DEFAULT = 0.1          # inverse L2 strength over standardised features
 QUANTILES = 201          # percentile grid points stored in the model
+RULE_COLUMNS = [i for i, name in enumerate(FEATURES) if name.startswith("rule_")]
+PASS_SHARE = 0.2         # share of the background at score 6 or more
+TOP_QUANTILE = 0.5       # score 7 starts at this quantile of the positives
 
 
 def fit_rows(rows: np.ndarray, hard: np.ndarray, c: float = C_DEFAULT) -> tuple[
@@ -32,10 +39,16 @@ def fit_rows(rows: np.ndarray, hard: np.ndarray, c: float = C_DEFAULT) -> tuple[
     return mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0])
 
 
-def heuristic_cuts(background: Sequence[str]) -> np.ndarray:
-    """For k = 1..7, the share of `background` that heuristic-v2 scores below k."""
-    scores = np.array([sum(heuristic.criteria_met(t).values()) for t in background])
-    return np.array([(scores < k).mean() for k in range(1, LEVELS + 1)])
+def level_cuts(heuristic_scores: np.ndarray, positive_percentiles: np.ndarray,
+               pass_share: float = PASS_SHARE,
+               top_quantile: float = TOP_QUANTILE) -> np.ndarray:
+    """The percentile where each score 1-7 starts: 6 from `pass_share`, 7 from the positives'
+    percentiles, 1-5 from heuristic-v2's scores of the background (module docstring)."""
+    cuts = np.array([(heuristic_scores < k).mean() for k in range(1, LEVELS + 1)])
+    cuts[LEVELS - 2] = 1.0 - pass_share
+    cuts[LEVELS - 1] = max(np.quantile(positive_percentiles, top_quantile), cuts[LEVELS - 2])
+    cuts[:LEVELS - 2] = np.minimum(cuts[:LEVELS - 2], cuts[LEVELS - 2])
+    return cuts
 
 
 def fit_ranker(positives: Sequence[str], background: Sequence[str], *, c: float = C_DEFAULT,
@@ -47,9 +60,11 @@ def fit_ranker(positives: Sequence[str], background: Sequence[str], *, c: float 
     rows = feature_rows(texts)
     hard = np.r_[np.ones(len(positives)), np.zeros(len(background))]
     mean, scale, coef, intercept = fit_rows(rows, hard, c)
-    logits = ((rows[len(positives):] - mean) / scale) @ coef + intercept
-    quantiles = np.quantile(logits, np.linspace(0.0, 1.0, QUANTILES))
+    logits = ((rows - mean) / scale) @ coef + intercept
+    grid = np.linspace(0.0, 1.0, QUANTILES)
+    quantiles = np.quantile(logits[len(positives):], grid)
+    heuristic_scores = rows[len(positives):, RULE_COLUMNS].sum(axis=1)
+    cuts = level_cuts(heuristic_scores, np.interp(logits[:len(positives)], quantiles, grid))
     details = {"positives": len(positives), "background": len(background), "c": c,
-               **(info or {})}
-    return RankerModel(mean, scale, coef, intercept, quantiles, heuristic_cuts(background),
-                       details, digest="")
+               "pass_share": PASS_SHARE, "top_quantile": TOP_QUANTILE, **(info or {})}
+    return RankerModel(mean, scale, coef, intercept, quantiles, cuts, details, digest="")
