@@ -118,12 +118,12 @@ CLUSTER: dict[str, Alternatives] = {
 }
 
 # Judge kinds whose settings are the ones below (plugins declare and check their own).
-BUILTIN_JUDGES = frozenset({"openai", "batch", "heuristic"})
+BUILTIN_JUDGES = frozenset({"openai", "batch", "heuristic", "ranker"})
 
 # The settings of one judge: `score.judge_defaults` and every entry under `judges:`.
 JUDGE: dict[str, Alternatives] = {
     "kind": [TEXT],   # a registered judge kind; a plugin kind's other settings are its own
-    "model": [TEXT, None],
+    "model": [TEXT, None],   # kind ranker: a model file path (null: the shipped model)
     "base_url": [Text("a URL"), ListOf(Text("a URL", "URLs"), nonempty=True), None],
     "api_key_env": [TEXT],
     "temperature": [Interval(float, 0, 2)],  # the OpenAI API's range

@@ -2,9 +2,9 @@
 
 Embedders (local sentence-transformers in each precision this CPU runs, the static table
 distilled from it, and the OpenAI-compatible API backend over a real socket), index kinds
-(FAISS flat, IVF, HNSW, and torch's exact search) and judges (the offline heuristic and an
-LLM behind a local server, under each shipped rubric) must behave alike wherever the
-pipeline swaps one for another.
+(FAISS flat, IVF, HNSW, and torch's exact search) and judges (the offline heuristic and
+ranker, and an LLM behind a local server, under each shipped rubric) must behave alike
+wherever the pipeline swaps one for another.
 """
 
 from __future__ import annotations
@@ -148,13 +148,13 @@ def _llm_answer(request: dict) -> dict:
     return chat_body(LLM_ANSWERS[kind][number])
 
 
-@pytest.fixture(params=["heuristic", "llm"])
+@pytest.fixture(params=["heuristic", "ranker", "llm"])
 def judge_and_server(request):
     from miner.config import load_config
     from miner.judge.registry import resolve_judge
 
-    if request.param == "heuristic":
-        yield resolve_judge(load_config(), "heuristic"), None
+    if request.param in ("heuristic", "ranker"):
+        yield resolve_judge(load_config(), request.param), None
         return
     with OpenAIServer(chat=_llm_answer) as server:
         config = load_config(overrides={"judges": {"local": {"model": "m",

@@ -50,6 +50,24 @@ def test_unpacked_wheel_loads_its_own_defaults(wheel, tmp_path):
     assert "ingest" in sections
 
 
+def test_unpacked_wheel_scores_with_its_own_ranker_model(wheel, tmp_path):
+    assert "miner/judge/ranker-v1.json" in zipfile.ZipFile(wheel).namelist()
+    zipfile.ZipFile(wheel).extractall(tmp_path)
+    probe = (
+        "import miner.judge.ranker as k, miner.judge.rubric as r;"
+        "m = k.load_model(); print(k.MODEL_FILE);"
+        "print(len(k.answers(m, ['Write a Rust parser for JSON'], "
+        "r.load_rubric('benchbuilder-v1'))[0]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    path, score = result.stdout.splitlines()
+    assert Path(path) == tmp_path / "miner" / "judge" / "ranker-v1.json"
+    assert 0 <= int(score) <= 7
+
+
 def test_version_and_help_list_every_command():
     runner = CliRunner()
     assert __version__ in runner.invoke(main, ["--version"]).output

@@ -114,7 +114,8 @@ def test_an_installed_plugin_judge_scores_without_touching_miner(tmp_path):
 def test_judge_names_resolve_through_the_registry():
     config = load_config()
     assert resolve_judge(config, "heuristic").kind == "heuristic"
-    assert resolve_judge(config, "auto").kind == "heuristic"   # no endpoint in the env
+    assert resolve_judge(config, "ranker").kind == "ranker"
+    assert resolve_judge(config, "auto").kind == "ranker"   # no endpoint in the env
     assert resolve_judge(config, "some-model").kind == "openai"
     config["judges"] = {"mine": {"kind": "batch", "model": "m", "base_url": "http://x/v1"}}
     assert resolve_judge(config, "mine").kind == "batch"

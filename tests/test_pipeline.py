@@ -52,14 +52,14 @@ def test_demo_end_to_end(demo_run) -> None:
     # it ends by printing where the benchmark and the report are
     assert lines[-2] == f"questions: {questions}"
     assert lines[-1] == f"report: {report}"
-    assert "OFFLINE heuristic judge" in result.stdout
+    assert "OFFLINE ranker judge" in result.stdout
     assert all(stage in manifest(run_dir) for stage in STAGES)
     records = [json.loads(line) for line in questions.read_text().splitlines()]
     assert len(records) == 20  # demo.yaml's top, reached
     assert len({r["cluster"] for r in records}) >= 5  # stratified over several topics
     assert len({r["uid"] for r in records}) == 20
     summary = json.loads((run_dir / "benchmark" / "selection.json").read_text())
-    assert summary["reached_top"] and summary["judges"] == ["heuristic"]
+    assert summary["reached_top"] and summary["judges"] == ["ranker"]
     topics = json.loads((run_dir / "topic_info.json").read_text())["topics"]
     assert len([t for t in topics if t["topic"] != -1]) >= 15  # 25 planted topics
     assert report.stat().st_size > 100_000

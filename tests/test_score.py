@@ -303,10 +303,10 @@ def test_auto_judge_is_offline_without_an_endpoint_and_says_so(tmp_path, monkeyp
     run = make_run(tmp_path / "run", TEXTS)
     run_score(run, load_config())
     summary = json.loads(run.file("score_summary.json").read_text())
-    assert summary["judge"] == "heuristic" and summary["offline"] is True
+    assert summary["judge"] == "ranker" and summary["offline"] is True
     assert "no endpoint" in summary["note"]
     scores = pd.read_parquet(run.file("scores.parquet"))
-    assert set(scores["judge"]) == {"heuristic"} and (scores["status"] == "ok").all()
+    assert set(scores["judge"]) == {"ranker"} and (scores["status"] == "ok").all()
     assert scores.set_index("id").loc["p5", "score"] < 7  # the injection does not steer it
 
     secret = "sk-live-abcdefghijklmnop0123456789"

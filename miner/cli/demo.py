@@ -34,7 +34,7 @@ def demo(run_dir: Path, prompts: int, seed: int, top: int | None, force: bool,
     \b
     Generates an LMSYS-Chat-1M shaped log (25 topics, easy to hard prompts, duplicates,
     other languages, flagged and redacted rows), embeds it with the local MiniLM model,
-    finds topics with BERTopic, scores prompts with the offline heuristic judge, selects the
+    finds topics with BERTopic, scores prompts with the offline ranker judge, selects the
     benchmark and writes the HTML report. No network, no API key. Ends by printing where
     question.jsonl and the report are.
     """

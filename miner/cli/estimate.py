@@ -40,7 +40,7 @@ def estimate(judge: str | None, rubric: str | None, run_dir: Path, config_file: 
     click.echo(f"  tokens: {result['input_tokens']} in, {result['output_tokens']} out "
                f"(at most {result['output_tokens_max']}); estimated as {result['token_estimate']}")
     if result["offline"]:
-        click.echo("  cost: $0 (offline heuristic judge)")
+        click.echo("  cost: $0 (offline judge)")
     elif result["cost_usd"] is None:
         click.echo(f"  cost: unknown (add prices.{result['model']}: {{input: .., output: ..}} "
                    "in USD per million tokens to your config)")

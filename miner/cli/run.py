@@ -26,9 +26,9 @@ from miner.cli.options import (
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @config_option("--top", key="select.top", help="Benchmark size.")
 @config_option("--judge", key="score.judge", metavar="NAME",
-               help="Judge for the score stage: heuristic, a name under judges:, a model at "
-                    "$OPENAI_BASE_URL, or auto (offline heuristic unless an endpoint is in "
-                    "the environment).")
+               help="Judge for the score stage: ranker or heuristic (offline), a name under "
+                    "judges:, a model at $OPENAI_BASE_URL, or auto (the offline ranker unless "
+                    "an endpoint is in the environment).")
 @language_option
 @strategy_options
 @exclude_near_option

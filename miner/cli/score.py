@@ -76,8 +76,8 @@ def strategy_lines(strategy: dict[str, Any]) -> list[str]:
 @click.command("score")
 @config_option("--judge", key="score.judge", metavar="NAME",
                help="Judge: a name under `judges:` in config, any model name (served at "
-                    "$OPENAI_BASE_URL, key $OPENAI_API_KEY), `heuristic` (offline) or `auto` "
-                    "(heuristic unless an endpoint is in the environment).")
+                    "$OPENAI_BASE_URL, key $OPENAI_API_KEY), `ranker` or `heuristic` (offline) "
+                    "or `auto` (ranker unless an endpoint is in the environment).")
 @config_option("--rubric", key="score.rubric", metavar="NAME|FILE",
                help="Rubric: benchbuilder-v1, difficulty-1to10, or the path of your own rubric "
                     "YAML file.")

@@ -36,8 +36,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
 
         lines.extend(strategy_lines(judge.get("strategy") or {}))
         if judge.get("offline"):
-            lines.append("judge note: the OFFLINE heuristic judge scored these prompts (no "
-                         "endpoint configured); scores are text-feature estimates, not an "
+            lines.append(f"judge note: the OFFLINE {judge['judge']} judge scored these prompts "
+                         "(no endpoint configured); scores are text-feature estimates, not an "
                          "LLM's judgment")
     bench = summary["benchmark"]
     if bench.get("questions") is not None:

@@ -1,12 +1,13 @@
-"""The built-in judges: the offline heuristic, any OpenAI-compatible chat endpoint, and the
-answers of a Batch API file (cache only). Each registers itself in `miner.judge.registry`."""
+"""The built-in judges: the offline ranker and heuristic, any OpenAI-compatible chat endpoint,
+and the answers of a Batch API file (cache only). Each registers itself in
+`miner.judge.registry`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from miner.judge import heuristic
+from miner.judge import heuristic, ranker
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
 from miner.judge.parse import OK, parse_answer
 from miner.judge.registry import register_judge
@@ -45,6 +46,47 @@ class HeuristicJudge(Judge):
                 key, params = keys[item.hash]
                 records.append(self.answer_record(rubric, item, key, params, value, OK,
                                                   "heuristic"))
+            cache.put_many(records)  # one chunk at a time: a killed run keeps finished chunks
+        return {item.hash: verdicts[item.hash] for item in items}
+
+
+@register_judge("ranker")
+class RankerJudge(Judge):
+    """The offline ranker judge: a fitted logistic model over cheap text features
+    (`miner.judge.ranker`), mapped onto the rubric."""
+
+    kind = "ranker"
+
+    def __init__(self, name: str, model_path: str | None, note: str = "") -> None:
+        self.fitted = ranker.load_model(model_path)
+        super().__init__(name, self.fitted.model_id, note)
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any], note: str = "") -> RankerJudge:
+        """The shipped ranker, or the model file a `judges:` entry names in `model`."""
+        entry = (config.get("judges") or {}).get(name)
+        path = entry.get("model") if isinstance(entry, Mapping) else None
+        return cls(name, path, note or "offline ranker judge (requested)")
+
+    def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
+              stats: PassStats) -> dict[str, Verdict]:
+        ranker.check_supported(rubric)
+        verdicts, keys = self.cached_verdicts(rubric, items, cache, max_chars)
+        stats.cached = len(verdicts)
+        fresh = [item for item in items if item.hash not in verdicts]
+        fitted = self.fitted
+
+        def answer(chunk: list[Item], bar: Any) -> list[Any]:   # pure: runs on any engine
+            return ranker.answers(fitted, [item.text for item in chunk], rubric)
+
+        for done, values in self.executor.map_batches(answer, fresh, HEURISTIC_CHUNK,
+                                                      desc="score ranker"):
+            records = []
+            for item, value in zip(fresh[done], values, strict=True):
+                verdicts[item.hash] = Verdict(OK, value)
+                key, params = keys[item.hash]
+                records.append(self.answer_record(rubric, item, key, params, value, OK,
+                                                  "ranker"))
             cache.put_many(records)  # one chunk at a time: a killed run keeps finished chunks
         return {item.hash: verdicts[item.hash] for item in items}
 

@@ -1,6 +1,6 @@
 """Which judge scores: one registry of judge kinds, and one way to resolve a judge name.
 
-Kinds: `heuristic` (offline), `openai` (any OpenAI-compatible chat endpoint), `batch`
+Kinds: `ranker` and `heuristic` (offline), `openai` (any OpenAI-compatible chat endpoint), `batch`
 (answers imported from a Batch API file), and any a package registers through the
 `miner.judges` entry point group: the entry point's name is the kind, its object a `Judge`
 subclass with a `from_config(name, config, note="")` class method. For example, in a
@@ -16,10 +16,11 @@ raises or returns that is not a judge or a verdict is one line naming it
 
 A judge name resolves the same way for `score`, `estimate`, `judges` and the topic namer:
 
-- `auto` (the default) is the offline `heuristic` judge unless an endpoint is in the
+- `auto` (the default) is the offline `ranker` judge unless an endpoint is in the
   environment (`OPENAI_BASE_URL` or `OPENAI_API_KEY`), then `score.auto_model` there;
 - a name under `judges:` is that entry, of its `kind` (default `openai`);
-- the name of a registered kind is that kind with no settings (`heuristic`, a plugin's);
+- the name of a registered kind is that kind with no settings (`ranker`, `heuristic`, a
+  plugin's);
 - any other name is that model at `$OPENAI_BASE_URL`, keyed by `$OPENAI_API_KEY`.
 """
 
@@ -39,7 +40,8 @@ AUTO = "auto"
 ENTRY_POINT_GROUP = "miner.judges"
 DEFAULT_KIND = "openai"
 BUILTIN = "built-in"
-OFFLINE_NOTE = ("offline heuristic judge: no judge configured and no endpoint in the "
+OFFLINE_JUDGE = "ranker"
+OFFLINE_NOTE = ("offline ranker judge: no judge configured and no endpoint in the "
                 "environment (set OPENAI_BASE_URL / OPENAI_API_KEY or pass --judge NAME)")
 MAX_PLUGIN_MESSAGE = 300
 
@@ -142,7 +144,7 @@ def resolve_judge(config: Mapping[str, Any], name: str | None = None) -> Judge:
     note = ""
     if name == AUTO:
         if not endpoint_in_environment():
-            return _build(judge_class("heuristic"), "heuristic", config, OFFLINE_NOTE)
+            return _build(judge_class(OFFLINE_JUDGE), OFFLINE_JUDGE, config, OFFLINE_NOTE)
         name = score.get("auto_model") or "gpt-4o-mini"
         note = "auto: endpoint found in the environment"
     kinds = judge_kinds()
