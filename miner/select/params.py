@@ -30,6 +30,9 @@ class SelectParams:
     seed: int = 0
     relax: str = "auto"
     allow_predicted: bool = False
+    # set by relaxing when it lowers min_score: prompts at this score or more are all taken
+    # (within the caps) before any lower one pads the rest
+    prefer_score: float | None = None
 
     def relaxed(self, **changes: Any) -> SelectParams:
         """A copy with some settings changed (relaxing, or explaining a shortfall)."""

@@ -158,7 +158,9 @@ def relax_selection(frame: pd.DataFrame, selection: Selection, vectors: np.ndarr
             break
         setting, value = change
         before = getattr(selection.params, setting)
-        selection = select_strict(frame, selection.params.relaxed(**{setting: value}),
+        prefer = requested.min_score if setting == "min_score" else selection.params.prefer_score
+        selection = select_strict(frame, selection.params.relaxed(**{setting: value},
+                                                                  prefer_score=prefer),
                                   vectors, contamination)
         steps.append({"setting": setting, "from": before, "to": value,
                       "selected": len(selection.selected), "pool": len(selection.pool)})
