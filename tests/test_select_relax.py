@@ -210,3 +210,13 @@ def test_more_topics_come_before_more_per_topic(tmp_path: Path) -> None:
     assert sorted(selection.table.loc[selection.selected, "topic"].unique()) == [0, 1, 2]
     strict = select_benchmark(frame, params(top=5, min_topic_mean=4, relax="strict"))
     assert len(strict.selected) == 4
+
+
+def test_lowered_score_pads_after_every_asked_score_prompt(weak_run: Run) -> None:
+    frame = load_candidates(weak_run)
+    for fill in ("rounds", "topics"):
+        selection = select_benchmark(frame, params(top=12, max_topic_share=0.5, fill=fill))
+        assert selection.params.min_score == 5 and selection.params.prefer_score == 6
+        chosen = selection.table.loc[selection.selected, "score"].to_numpy()
+        # selection order: all eight 6+ prompts, then the 5s
+        assert list(chosen[:8] >= 6) == [True] * 8 and (chosen[8:] < 6).all(), fill
