@@ -20,6 +20,7 @@ from miner.report import run_report
 from miner.run import Run
 from miner.select import load_candidates, params_from_config, run_select, select_benchmark
 from miner.select.explain import reasons_short
+from miner.select.quotas import word_matches
 from miner.select.relax import relaxed_sentence, score_lowered, score_warning
 from miner.select.sampling import select_strict
 from tests.cli_errors import assert_cli_error
@@ -220,3 +221,14 @@ def test_lowered_score_pads_after_every_asked_score_prompt(weak_run: Run) -> Non
         chosen = selection.table.loc[selection.selected, "score"].to_numpy()
         # selection order: all eight 6+ prompts, then the 5s
         assert list(chosen[:8] >= 6) == [True] * 8 and (chosen[8:] < 6).all(), fill
+
+
+@pytest.mark.parametrize(("word", "pattern", "matched"), [
+    ("programming", "program", True), ("programs", "program", True), ("html5", "html", True),
+    ("debugging", "debug", True), ("mathematics", "mathematic", True), ("coder", "code", True),
+    ("programme", "program", False), ("scripture", "script", False),
+    ("mathematics", "math", False), ("apiary", "api", False),
+])
+def test_quota_words_match_inflections_not_other_words(word: str, pattern: str,
+                                                        matched: bool) -> None:
+    assert word_matches(word, pattern) is matched

@@ -4,9 +4,11 @@ A quota name is matched against each topic's own label and keywords (topic_info.
 its category's label: a category is a group of topics, and its words say nothing about the
 topic's prompts (a "code, math" category holds math topics and coding topics). The words to
 look for come from `select.categories.NAME` when that entry exists, else from the name itself
-(`creative_writing` looks for `creative` and `writing`). A topic word matches when it starts
-with one of those words, so `program` matches `programming`. A topic goes to the quota with
-the most matching words (the first given on a tie); a topic no quota matches is `OTHER`.
+(`creative_writing` looks for `creative` and `writing`). A topic word matches a word when it
+is that word plus at most an inflection (`SUFFIXES`, a doubled last letter before it, or
+digits): `program` matches `programs` and `programming` but not `programme`, `script`
+matches `scripts` but not `scripture`. A topic goes to the quota with the most matching
+words (the first given on a tie); a topic no quota matches is `OTHER`.
 """
 
 from __future__ import annotations
@@ -33,15 +35,28 @@ def quota_words(name: str, categories: Mapping[str, list[str]]) -> list[str]:
     return list(categories.get(name) or label_words(name))
 
 
+SUFFIXES = frozenset({"s", "es", "r", "rs", "d", "er", "ers", "ed", "ing", "ings", "ion", "ions",
+                      "al", "ally", "ic", "ics", "ical", "y"})
+
+
+def word_matches(word: str, pattern: str) -> bool:
+    """Whether `word` is `pattern` or `pattern` inflected (`code`: codes, coder, coding...)."""
+    if not word.startswith(pattern):
+        return False
+    rest = word[len(pattern):]
+    return (rest == "" or rest in SUFFIXES or rest.isdigit()
+            or (rest[0] == pattern[-1] and rest[1:] in SUFFIXES))
+
+
 def matches(words: set[str], patterns: Iterable[str]) -> bool:
-    """Whether any label word starts with any of `patterns`."""
-    return any(word.startswith(p) for p in patterns for word in words)
+    """Whether any label word matches any of `patterns` (`word_matches`)."""
+    return any(word_matches(w, p) for p in patterns for w in words)
 
 
 def _hits(words: set[str], patterns: Iterable[str]) -> int:
-    """How many of `words` start with one of `patterns`."""
-    patterns = tuple(patterns)
-    return sum(1 for word in words if word.startswith(patterns))
+    """How many of `words` match one of `patterns`."""
+    patterns = list(patterns)
+    return sum(1 for word in words if any(word_matches(word, p) for p in patterns))
 
 
 def topic_groups(
