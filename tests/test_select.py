@@ -350,9 +350,14 @@ def test_cli_select_json_and_errors(funnel_run: Run) -> None:
     assert summary["questions"] == 3 and summary["format"] == "v2"
     result = runner.invoke(main, ["select", "--run", str(funnel_run.path), "--top", "50",
                                   "--strict"])
-    assert result.exit_code == 0, result.output
+    # short of --top with --strict: the summary on stdout, then one error line and exit 1
+    assert_cli_error(result, "selection.json", "--strict selected 6 of --top 50",
+                     "9 prompts in 3 topics pass score >= 6 and topic mean >= 3, per_topic 2")
     assert "selected 6 of --top 50" in result.stdout
     assert "relaxing would give:" in result.stdout
+    reached = runner.invoke(main, ["select", "--run", str(funnel_run.path), "--top", "6",
+                                   "--strict"])
+    assert reached.exit_code == 0, reached.output
     bad = runner.invoke(main, ["select", "--run", str(funnel_run.path), "--quota", "coding"])
     assert assert_cli_error(bad).startswith("error: --quota 'coding'")
     empty = runner.invoke(main, ["select", "--run", str(funnel_run.path.parent / "nothing")])

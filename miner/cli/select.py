@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from miner.artifacts import QUESTIONS
+from miner.artifacts import QUESTIONS, SELECTION_SUMMARY
 from miner.cli.options import (
     config_option,
     exclude_near_files,
@@ -17,7 +17,7 @@ from miner.cli.options import (
     run_options,
     strict_option,
 )
-from miner.errors import ConfigError
+from miner.errors import ConfigError, MinerError
 
 
 def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
@@ -45,6 +45,9 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
                help="Keep prompts only from topics whose mean score is at least this.")
 @config_option("--per-topic", key="select.per_topic",
                help="At most this many prompts per topic (0: no cap).")
+@config_option("--max-topic-share", key="select.max_topic_share",
+               help="Relaxing raises --per-topic at most to this share of --top (0.1: 50 of "
+                    "500); 1 lets one topic give any number.")
 @config_option("--fill", key="select.fill",
                help="rounds: every topic gives one prompt before any gives two; topics: "
                     "best-mean topics first, --per-topic each (Arena-Hard v0.1).")
@@ -67,7 +70,8 @@ def parse_quotas(values: tuple[str, ...]) -> dict[str, float] | None:
 @json_option
 def select(
     top: int | None, min_score: float | None, min_topic_mean: float | None,
-    per_topic: int | None, fill: str | None, max_similarity: float | None, no_diversity: bool,
+    per_topic: int | None, max_topic_share: float | None, fill: str | None,
+    max_similarity: float | None, no_diversity: bool,
     exclude_near: tuple[str, ...], exclude_threshold: float | None, quotas: tuple[str, ...],
     fmt: str | None, seed: int | None, strict: bool, run_dir: Path, config_file: Path | None,
     force: bool, as_json: bool,
@@ -81,8 +85,8 @@ def select(
     --top. Writes benchmark/question.jsonl, benchmark/selection.parquet (every candidate
     with the reason it was kept or dropped) and benchmark/selection.json. When the
     thresholds leave fewer than --top, they are relaxed one recorded step at a time until
-    --top is reached (select.relax: auto); with --strict they are kept, and it says why
-    --top was not reached and what relaxing each setting would give.
+    --top is reached (select.relax: auto); with --strict they are kept, and when --top is
+    not reached it says why and what relaxing each setting would give, and exits 1.
     """
     from miner.select import read_summary, run_select
 
@@ -91,6 +95,7 @@ def select(
         "select.min_score": min_score,
         "select.min_topic_mean": min_topic_mean,
         "select.per_topic": per_topic,
+        "select.max_topic_share": max_topic_share,
         "select.fill": fill,
         "select.max_similarity": max_similarity,
         "select.exclude_near": exclude_near_files(exclude_near),
@@ -109,8 +114,21 @@ def select(
     summary = read_summary(run)
     if as_json:
         print_json({"skipped": outcome.skipped, **summary})
-        return
-    print_summary(summary, run.file(QUESTIONS))
+    else:
+        print_summary(summary, run.file(QUESTIONS))
+    if summary["relax"] == "strict" and not summary["reached_top"]:
+        raise MinerError(strict_short(summary, run.file(SELECTION_SUMMARY)))
+
+
+def strict_short(summary: dict, path: Path) -> str:
+    """The one error line of a `--strict` selection short of --top."""
+    kept, counts = summary["effective"], summary["counts"]
+    cap = kept["per_topic"] if kept["per_topic"] is not None else "off"
+    return (f"{path}: --strict selected {summary['questions']} of --top {summary['top']}: "
+            f"{counts['pool']} prompts in {counts['pool_topics']} topics pass score >= "
+            f"{kept['min_score']:g} and topic mean >= {kept['min_topic_mean']:g}, per_topic "
+            f"{cap} (shortfall and what relaxing each setting gives: above and in that file; "
+            "without --strict they are relaxed)")
 
 
 def print_summary(summary: dict, questions: Path) -> None:

@@ -1,8 +1,9 @@
 """Join the run folder's artifacts into one candidate table, one row per prompt.
 
 Columns: `id`, `row` (row in prompts.parquet and embeddings.npy), `text`, `hash`, `dup_of`,
-`near_dup_of`, `topic`, `topic_label`, `category_label`, `score`, `judge`, `source`
-(`judge`, or `predicted` for a cascade's predicted score).
+`near_dup_of`, `topic`, `topic_label`, `category_label`, `topic_keywords` (the topic's
+keywords from topic_info.json, joined by " | "), `score`, `judge`, `source` (`judge`, or
+`predicted` for a cascade's predicted score).
 """
 
 from __future__ import annotations
@@ -35,9 +36,13 @@ def load_candidates(run: Run) -> pd.DataFrame:
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
     frame["source"] = frame["source"].fillna("judge")
 
-    labels, categories = topic_labels(read_topic_info(run))
+    info = read_topic_info(run)
+    labels, categories = topic_labels(info)
+    keywords = {int(t["topic"]): " | ".join(str(k) for k in t.get("keywords") or [])
+                for t in info["topics"]}
     frame["topic_label"] = [
         labels.get(t, "outliers" if t == OUTLIER else f"topic {t}") for t in frame["topic"]
     ]
     frame["category_label"] = [categories.get(t, "") for t in frame["topic"]]
+    frame["topic_keywords"] = [keywords.get(t, "") for t in frame["topic"]]
     return frame.reset_index(drop=True)

@@ -40,9 +40,13 @@ def reasons_short(selection: Selection) -> list[str]:
         )
     for group, target in selection.targets.items():
         if group != OTHER and selection.taken[group] < target:
+            topics = selection.table.loc[selection.table["group"] == group, "topic"].nunique()
+            cap = f", at most {params.per_topic} per topic" if params.per_topic else ""
             lines.append(
-                f"quota {group}={params.quotas[group]:g} wants {target}, "
-                f"only {selection.taken[group]} found"
+                f"quota {group}={params.quotas[group]:g} wants {target}, only "
+                f"{selection.taken[group]} found at score >= {params.min_score:g} in the "
+                f"{topics} topics whose label or keywords match it{cap}: its other slots "
+                "stay empty (a quota never lowers min_score)"
             )
     if params.quotas and selection.taken[OTHER] < selection.targets[OTHER]:
         lines.append(

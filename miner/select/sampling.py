@@ -14,7 +14,10 @@
    (Arena-Hard v0.1's 250 topics x 2): topics in order of their mean score, each giving up
    to `per_topic` before the next gives any. A candidate whose cosine to an already
    selected prompt reaches `max_similarity` is skipped for the topic's next one. With
-   quotas, each quota group stops taking prompts once it holds its share of `top`.
+   quotas, each quota group stops taking prompts once it holds its share of `top`. When
+   relaxing lowered `min_score` (`prefer_score`), a first pass takes only prompts at the
+   score asked for and a second pass pads with the lower ones, so a lowered score never
+   displaces a prompt that meets the asked one.
 """
 
 from __future__ import annotations
@@ -202,29 +205,35 @@ def select_strict(frame: pd.DataFrame, params: SelectParams, vectors: np.ndarray
             taken[groups.get(topic, OTHER)] += 1
             return
 
-    def may_take(topic: int) -> bool:
+    def may_take(topic: int, floor: float) -> bool:
+        """Whether `topic` may give its next candidate in a pass taking scores >= floor."""
         group = groups.get(topic, OTHER)
         return (len(chosen) < params.top and heads[topic] < len(queues[topic])
+                and score[queues[topic][heads[topic]]] >= floor
                 and taken[group] < targets[group]
                 and (params.per_topic is None or per_topic_taken[topic] < params.per_topic))
 
-    if params.fill == "topics":
-        # Arena-Hard v0.1's way: best topics first (mean score, then a seeded draw), each
-        # giving up to per_topic before the next topic gives any.
-        mean_of = table.groupby("topic")["topic_mean"].first()
-        topic_tie = dict(zip(queues, tie_keys(pd.Series([str(t) for t in queues]), params.seed),
-                             strict=True))
-        for topic in sorted(queues, key=lambda t: (-mean_of[t], topic_tie[t])):
-            while may_take(topic):
-                take_next(topic)
-    else:
-        # Rounds: every topic offers its best remaining candidate, best offer first.
-        while any(may_take(t) for t in queues):
-            active = [t for t in queues if may_take(t)]
-            active.sort(key=lambda t: (-score[queues[t][heads[t]]], tie[queues[t][heads[t]]]))
-            for topic in active:
-                if may_take(topic):
+    # A lowered score only pads: every prompt at the preferred score goes in first.
+    passes = [-np.inf] if params.prefer_score is None else [params.prefer_score, -np.inf]
+    mean_of = table.groupby("topic")["topic_mean"].first()
+    topic_tie = dict(zip(queues, tie_keys(pd.Series([str(t) for t in queues]), params.seed),
+                         strict=True))
+    for floor in passes:
+        if params.fill == "topics":
+            # Arena-Hard v0.1's way: best topics first (mean score, then a seeded draw), each
+            # giving up to per_topic before the next topic gives any.
+            for topic in sorted(queues, key=lambda t: (-mean_of[t], topic_tie[t])):
+                while may_take(topic, floor):
                     take_next(topic)
+        else:
+            # Rounds: every topic offers its best remaining candidate, best offer first.
+            while any(may_take(t, floor) for t in queues):
+                active = [t for t in queues if may_take(t, floor)]
+                active.sort(key=lambda t: (-score[queues[t][heads[t]]],
+                                           tie[queues[t][heads[t]]]))
+                for topic in active:
+                    if may_take(topic, floor):
+                        take_next(topic)
 
     for topic, queue in queues.items():
         group = groups.get(topic, OTHER)

@@ -29,7 +29,7 @@ from miner.select.contamination import load_exclusion_set, nearest_excluded
 from miner.select.explain import reasons_short, relaxations
 from miner.select.formats import question_uid, write_questions
 from miner.select.params import params_from_config
-from miner.select.relax import relaxed_sentence
+from miner.select.relax import relaxed_sentence, score_lowered, score_warning
 from miner.select.sampling import FILTER_REASONS, Selection, select_benchmark, summary_counts
 
 OUTPUTS = [QUESTIONS, SELECTION, SELECTION_SUMMARY]
@@ -73,6 +73,18 @@ def selection_table(selection: Selection, contamination: pd.DataFrame | None) ->
     return table
 
 
+def largest_topic(chosen: pd.DataFrame, top: int) -> dict[str, Any] | None:
+    """The topic giving the most questions: `{topic, label, selected, share}` (share of
+    `top`), None for an empty selection."""
+    if chosen.empty:
+        return None
+    sizes = chosen.groupby("topic").size()
+    topic = int(sizes.idxmax())
+    label = str(chosen.loc[chosen["topic"] == topic, "topic_label"].iloc[0])
+    return {"topic": topic, "label": label, "selected": int(sizes.max()),
+            "share": round(float(sizes.max()) / top, 4)}
+
+
 def write_selection(
     run: Run, config: Config, selection: Selection, contamination: pd.DataFrame | None,
     frame: pd.DataFrame, vectors: np.ndarray | None,
@@ -99,6 +111,7 @@ def write_selection(
         "relax": (selection.requested or params).relax,
         "relaxed": selection.relaxed,
         "relaxed_text": relaxed_sentence(selection),
+        "score_lowered": score_lowered(selection),
         "effective": {"min_score": params.min_score, "min_topic_mean": params.min_topic_mean,
                       "per_topic": params.per_topic},
         "format": section["format"],
@@ -110,6 +123,7 @@ def write_selection(
             {"topic": int(t), "label": label, "selected": int(n)}
             for (t, label), n in chosen.groupby(["topic", "topic_label"]).size().items()
         ],
+        "largest_topic": largest_topic(chosen, params.top),
         "quotas": {g or "other": {"target": selection.targets[g], "taken": selection.taken[g]}
                    for g in selection.targets} if params.quotas else {},
         "shortfall": reasons_short(selection) if short else [],
@@ -148,11 +162,17 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
         contamination = _contamination(run, config, frame, vectors)
         selection = select_benchmark(frame, params, vectors, contamination)
         counts = write_selection(run, config, selection, contamination, frame, vectors)
+        chosen = selection.table.loc[selection.selected]
+        largest = largest_topic(chosen, params.top)
         info(f"select: {len(selection.selected)} of --top {params.top} selected from "
-             f"{counts['pool']} candidates in {counts['pool_topics']} topics")
+             f"{counts['pool']} candidates in {counts['pool_topics']} topics"
+             + (f"; {counts['selected_topics']} topics, the largest gives "
+                f"{largest['selected']} ({largest['share']:.1%} of --top)" if largest else ""))
         if selection.relaxed:
             info(f"select: {relaxed_sentence(selection)} ({len(selection.relaxed)} step(s); "
                  "--strict keeps the thresholds)")
+        if score_warning(selection):
+            info(f"select: {score_warning(selection)}")
         return counts
 
     return run.run_stage("select", inputs=inputs, config=stage_config, outputs=OUTPUTS,
