@@ -30,8 +30,9 @@ from miner import __version__
 from miner.artifacts import ARTIFACTS, SHARED, Artifact
 from miner.config import Config, fingerprint
 from miner.console import info
-from miner.errors import MissingArtifactError
+from miner.errors import MinerError, MissingArtifactError
 from miner.lock import locked
+from miner.oserrors import os_error_line
 
 MANIFEST = "manifest.json"
 CONFIG = "config.yaml"
@@ -314,6 +315,11 @@ class Run:
             try:
                 counts = dict(body())
                 self._publish(staging, names)
+            except OSError as exc:   # no space, read-only: one line naming the file
+                line = os_error_line(exc, f"writing in {self.path}")
+                if line is None:
+                    raise
+                raise MinerError(f"{stage}: {line}") from None
             finally:
                 self._staging = None
                 _remove(staging)

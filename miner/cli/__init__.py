@@ -14,6 +14,7 @@ import click
 from miner import __version__
 from miner.console import printable
 from miner.errors import MinerError
+from miner.oserrors import os_error_line
 
 # One module per command (or command group); each defines a click command named like it.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -23,13 +24,20 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 class MinerGroup(click.Group):
-    """A click group that turns `MinerError` into one line on stderr and exit status 1."""
+    """A click group that turns `MinerError` (and a write the file system refused) into one
+    line on stderr and exit status 1."""
 
     def invoke(self, ctx: click.Context):  # noqa: D102
         try:
             return super().invoke(ctx)
         except MinerError as exc:
             click.echo(f"error: {printable(str(exc))}", err=True)
+            sys.exit(1)
+        except OSError as exc:   # a read-only folder, a full disk: one line; else a bug
+            line = os_error_line(exc)
+            if line is None:
+                raise
+            click.echo(f"error: {printable(line)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted: finished chunks are kept; rerun to resume", err=True)
