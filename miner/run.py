@@ -30,7 +30,7 @@ from miner import __version__
 from miner.artifacts import ARTIFACTS, SHARED, Artifact
 from miner.config import Config, fingerprint
 from miner.console import info
-from miner.errors import MinerError, MissingArtifactError
+from miner.errors import InputError, MinerError, MissingArtifactError
 from miner.lock import locked
 from miner.oserrors import os_error_line
 
@@ -126,6 +126,26 @@ class StageOutcome:
     def as_json(self) -> dict[str, Any]:
         """What `--json` prints for a stage command."""
         return {"skipped": self.skipped, "seconds": self.seconds, "counts": self.counts}
+
+
+def manifest_problem(value: Any) -> str | None:
+    """What keeps `value` from being a manifest (None when it is one): the shape every
+    reader of `manifest.json` relies on."""
+    if not isinstance(value, dict) or not isinstance(value.get("stages"), dict):
+        return "expected an object with a 'stages' object"
+    for stage, entry in value["stages"].items():
+        if not isinstance(entry, dict):
+            return f"stage '{stage:.40}' is not an object"
+        if not isinstance(entry.get("inputs", {}), dict):
+            return f"stage '{stage:.40}': 'inputs' is not an object"
+        outputs = entry.get("outputs", {})
+        if not isinstance(outputs, dict):
+            return f"stage '{stage:.40}': 'outputs' is not an object"
+        for name, record in outputs.items():
+            if not (isinstance(record, dict) and isinstance(record.get("digest"), str)
+                    and isinstance(record.get("stat"), list)):
+                return f"stage '{stage:.40}': output '{name:.60}' has no digest and stat"
+    return None
 
 
 def _alive(pid: int) -> bool:
@@ -225,11 +245,21 @@ class Run:
     # -- manifest ---------------------------------------------------------------------
     @property
     def manifest(self) -> dict[str, Any]:
-        """The parsed manifest (empty skeleton when the run is new)."""
+        """The parsed manifest (empty skeleton when the run is new); one that is not JSON or
+        not shaped like a manifest is an `InputError` naming it."""
         path = self.file(MANIFEST)
         if not path.exists():
             return {"miner": __version__, "stages": {}}
-        return json.loads(path.read_text("utf-8"))
+        try:
+            value = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            problem: str | None = f"not JSON: {str(exc)[:100]}"
+        else:
+            problem = manifest_problem(value)
+        if problem is not None:
+            raise InputError(f"{path}: not a run manifest ({problem}); delete it and the "
+                             "stages run again")
+        return value
 
     def stage_entry(self, stage: str) -> dict[str, Any] | None:
         """The manifest entry of `stage`, or None when it never ran."""
