@@ -275,6 +275,16 @@ class Run:
                 return recorded["digest"]
         return file_digest(path)
 
+    def changed_inputs(self, stage: str) -> list[str]:
+        """The artifacts `stage` read that have changed (or gone) since it last ran; none
+        when it never ran."""
+        entry = self.stage_entry(stage) or {}
+        changed = []
+        for name, recorded in entry.get("inputs", {}).items():
+            if name in ARTIFACTS and (self.digest(name) if self.has(name) else None) != recorded:
+                changed.append(name)
+        return changed
+
     def _record(self, stage: str, entry: dict[str, Any]) -> None:
         """Write `stage`'s entry; an output whose declared producer is another stage (index
         rewrites ingest's prompts.parquet to add `near_dup_of`) is re-recorded under that

@@ -1,0 +1,82 @@
+"""What manifest.json records, read back: a damaged manifest, a benchmark selected before a
+re-cluster, the command that rebuilds a damaged artifact, a stage killed after publishing."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from miner.cli import main
+from tests.cli_errors import assert_cli_error
+from tests.test_select import write_run
+
+
+def _scored_run(path):
+    rows = [{"id": f"p{i}", "text": f"a long enough question number {i} about topic {i % 3}",
+             "topic": i % 3, "score": 7.0} for i in range(12)]
+    return write_run(path, rows, {0: "alpha", 1: "beta", 2: "gamma"})
+
+
+@pytest.mark.parametrize("content,problem", [
+    (b"{}", "expected an object with a 'stages' object"),
+    (b"[]", "expected an object with a 'stages' object"),
+    (b'{"stages": []}', "expected an object with a 'stages' object"),
+    (bytes(range(256)) * 4, "not JSON: "),
+    (b"[" * 100_000, "not JSON: "),
+    (b'{"stages": {"ingest": 7}}', "stage 'ingest' is not an object"),
+    (b'{"stages": {"ingest": {"outputs": {"prompts.parquet": 5}}}}',
+     "stage 'ingest': output 'prompts.parquet' has no digest and stat"),
+    (b'{"stages": {"ingest": {"inputs": "x"}}}', "stage 'ingest': 'inputs' is not an object"),
+])
+def test_a_wrongly_shaped_manifest_is_one_line_naming_it(tmp_path, content, problem):
+    run = _scored_run(tmp_path / "run")
+    manifest = run.path / "manifest.json"
+    manifest.write_bytes(content)
+    for command in (["select"], ["report"]):
+        result = CliRunner().invoke(main, [*command, "--run", str(run.path)])
+        line = assert_cli_error(result, f"{manifest}: not a run manifest ({problem}")
+        assert line.endswith("delete it and the stages run again")
+    manifest.unlink()   # the way out the message names
+    assert CliRunner().invoke(main, ["select", "--run", str(run.path)]).exit_code == 0
+
+
+def _clustered(tmp_path):
+    """A scored run whose topics a recorded `cluster` stage wrote; `cluster(n)` is the body
+    of a cluster run that finds n topics."""
+    run = _scored_run(tmp_path / "run")
+    topics = pd.read_parquet(run.file("topics.parquet"))
+
+    def cluster(n_topics: int):
+        def body():
+            topics.assign(topic=topics["topic"] % n_topics).to_parquet(
+                run.output("topics.parquet"), index=False)
+            entries = [{"topic": t, "label": f"label {t} of {n_topics}", "keywords": [],
+                        "size": 4} for t in range(n_topics)]
+            run.output("topic_info.json").write_text(json.dumps({"topics": entries,
+                                                                 "categories": []}))
+            return {"topics": n_topics}
+        return body
+
+    run.run_stage("cluster", inputs={}, config={"n": 3}, outputs=["topics.parquet",
+                  "topic_info.json"], body=cluster(3))
+    return run, cluster
+
+
+def test_a_benchmark_selected_before_a_recluster_is_not_drawn_against_the_new_topics(tmp_path):
+    run, cluster = _clustered(tmp_path)
+    runner = CliRunner()
+    for command in (["select", "--top", "4"], ["report"]):
+        done = runner.invoke(main, [*command, "--run", str(run.path)])
+        assert done.exit_code == 0, done.output
+    run.run_stage("cluster", inputs={}, config={"n": 2}, outputs=["topics.parquet",
+                  "topic_info.json"], body=cluster(2))   # new config, new topics
+    stale = runner.invoke(main, ["report", "--run", str(run.path)])
+    assert_cli_error(stale, f"{run.path / 'benchmark'} is out of date: topics.parquet, "
+                            f"topic_info.json changed since select ran; run `miner select "
+                            f"--run {run.path}` (or `miner run`) first")
+    for command in (["select", "--top", "4"], ["report"]):
+        done = runner.invoke(main, [*command, "--run", str(run.path)])
+        assert done.exit_code == 0, done.output
