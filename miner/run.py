@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,6 +40,8 @@ CONFIG = "config.yaml"
 # Temporary names: `atomic_path`'s `.<name>.tmp-<pid>` and a stage's `.stage-<stage>-<pid>`.
 _TEMPORARY = re.compile(r"^\.(?:.+\.tmp|stage-[a-z]+)-(\d+)$")
 _SUBFOLDERS = ("benchmark", "report")
+_SPLIT_LABEL = re.compile(r"^(?P<folder>.+)\[[^\[\]/]+\]$")   # ingest's "folder[split]"
+_NAMED_SOURCES = 4   # a rerun hint names this many sources at most
 
 
 class StaleArtifactError(MissingArtifactError):
@@ -211,9 +214,8 @@ class Run:
         name = str(item)
         declared = ARTIFACTS.get(name)
         path = self.file(name)
-        rerun = f"`miner {declared.stage} --run {self.path}`" if declared else None
         if not path.exists():
-            hint = f": run {rerun} first" if rerun else ""
+            hint = f": run {self.rerun_hint(declared.stage)} first" if declared else ""
             raise MissingArtifactError(f"{path} does not exist{hint}")
         if declared is None or name in SHARED or path.parent != self.path / Path(name).parent:
             return path
@@ -232,9 +234,31 @@ class Run:
                 raise StaleArtifactError(
                     f"{member_path} does not match what the {declared.stage} stage recorded "
                     f"in {MANIFEST} (a stage was interrupted while writing, or the file was "
-                    f"changed): run {rerun.rstrip('`')} --force`"
+                    f"changed): run {self.rerun_hint(declared.stage, force=True)}"
                 )
         return path
+
+    def rerun_hint(self, stage: str, *, force: bool = False) -> str:
+        """The command that redoes `stage` here, in backticks. Ingest's names the sources its
+        last run read (from the manifest; it cannot run without them), or SOURCE... with
+        where to find them when there are many."""
+        sources: list[str] = []
+        if stage == "ingest":
+            for label in (self.stage_entry("ingest") or {}).get("inputs") or {}:
+                split = _SPLIT_LABEL.match(label)   # a save_to_disk split: its folder
+                if split and (Path(split["folder"]) / "dataset_dict.json").is_file():
+                    label = split["folder"]
+                if label not in sources:
+                    sources.append(label)
+        named = [shlex.quote(source) for source in sources]
+        note = ""
+        if stage == "ingest" and not 0 < len(named) <= _NAMED_SOURCES:
+            if named:
+                note = (f" (SOURCE...: the {len(named):,} sources under stages.ingest.inputs "
+                        f"in {self.path / MANIFEST})")
+            named = ["SOURCE..."]
+        words = ["miner", stage, *named, "--run", str(self.path), *(["--force"] if force else [])]
+        return f"`{' '.join(words)}`{note}"
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:

@@ -4,13 +4,16 @@ re-cluster, the command that rebuilds a damaged artifact, a stage killed after p
 from __future__ import annotations
 
 import json
+import shlex
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
 from miner.cli import main
 from tests.cli_errors import assert_cli_error
+from tests.ingest_fixtures import PROMPT_A, write_jsonl
 from tests.test_select import write_run
 
 
@@ -80,3 +83,42 @@ def test_a_benchmark_selected_before_a_recluster_is_not_drawn_against_the_new_to
     for command in (["select", "--top", "4"], ["report"]):
         done = runner.invoke(main, [*command, "--run", str(run.path)])
         assert done.exit_code == 0, done.output
+
+
+def _ingested(tmp_path, monkeypatch, names):
+    monkeypatch.chdir(tmp_path)
+    for number, name in enumerate(names):
+        write_jsonl(tmp_path / name, [{"prompt": f"{PROMPT_A} (log {number})"}])
+    done = CliRunner().invoke(main, ["ingest", *names, "--run", "out"])
+    assert done.exit_code == 0, done.output
+    return tmp_path / "out" / "prompts.parquet"
+
+
+def _spoil(path):
+    path.write_bytes(b"PAR1 not really parquet")
+
+
+def _rewrite(path):
+    pq.write_table(pq.read_table(path).slice(0, 1), path)
+
+
+@pytest.mark.parametrize("damage", [_spoil, _rewrite])
+def test_the_rerun_hint_for_damaged_prompts_names_the_sources(tmp_path, monkeypatch, damage):
+    prompts = _ingested(tmp_path, monkeypatch, ["log one.jsonl", "two.jsonl"])
+    damage(prompts)
+    result = CliRunner().invoke(main, ["embed", "--run", "out"])
+    line = assert_cli_error(result, "out/prompts.parquet does not match what the ingest stage",
+                            "run `miner ingest 'log one.jsonl' two.jsonl --run out --force`")
+    command = shlex.split(line.split("run `")[-1].rstrip("`"))
+    assert command[:2] == ["miner", "ingest"]
+    redo = CliRunner().invoke(main, command[1:])   # the hint, as given, does the work
+    assert redo.exit_code == 0, redo.output
+    assert pq.read_table(prompts).num_rows == 2
+
+
+def test_many_sources_are_left_to_the_manifest(tmp_path, monkeypatch):
+    prompts = _ingested(tmp_path, monkeypatch, [f"log{i}.jsonl" for i in range(6)])
+    _spoil(prompts)
+    result = CliRunner().invoke(main, ["embed", "--run", "out"])
+    assert_cli_error(result, "run `miner ingest SOURCE... --run out --force` (SOURCE...: the 6 "
+                             "sources under stages.ingest.inputs in out/manifest.json)")
