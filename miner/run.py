@@ -36,6 +36,7 @@ from miner.lock import locked
 from miner.oserrors import os_error_line
 
 MANIFEST = "manifest.json"
+PUBLISHING = "publishing"   # the manifest's note of a stage moving its outputs into place
 CONFIG = "config.yaml"
 # Temporary names: `atomic_path`'s `.<name>.tmp-<pid>` and a stage's `.stage-<stage>-<pid>`.
 _TEMPORARY = re.compile(r"^\.(?:.+\.tmp|stage-[a-z]+)-(\d+)$")
@@ -183,6 +184,7 @@ class Run:
         self._staging: Path | None = None    # the running stage's staging folder
         if self.path.is_dir():
             remove_leftovers(self.path)
+            self._finish_publishing()
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r})"
@@ -237,6 +239,28 @@ class Run:
                     f"changed): run {self.rerun_hint(declared.stage, force=True)}"
                 )
         return path
+
+    def _finish_publishing(self) -> None:
+        """Record the outputs of a stage killed after moving them all into place and before
+        recording them (they match the entry it noted first), so no stage sees them as
+        damaged; a set only partly moved is left to `require`'s refusal."""
+        if not (self.path / MANIFEST).is_file():
+            return
+        with contextlib.suppress(MinerError, OSError, KeyError, TypeError, ValueError):
+            note = self.manifest.get(PUBLISHING)
+            if not isinstance(note, dict) or _alive(int(note.get("pid") or 0)):
+                return
+            stage, entry = str(note["stage"]), note["entry"]
+            if manifest_problem({"stages": {stage: entry}}) is not None:
+                return
+            for name, record in entry["outputs"].items():
+                path = self.path / name
+                if not path.exists() or (record["stat"] != _stat_key(path)
+                                         and file_digest(path) != record["digest"]):
+                    return
+            with self.writing():
+                self._record(stage, entry)
+            info(f"{stage}: it was stopped after publishing its outputs; recorded them now")
 
     def rerun_hint(self, stage: str, *, force: bool = False) -> str:
         """The command that redoes `stage` here, in backticks. Ingest's names the sources its
@@ -321,6 +345,7 @@ class Run:
             if declared and declared.stage != stage and producer:
                 producer.get("outputs", {}).get(name, {}).update(recorded)
         manifest["stages"][stage] = entry
+        manifest.pop(PUBLISHING, None)
         write_json(self.path / MANIFEST, manifest)
 
     def save_config(self, config: Config) -> None:
@@ -378,7 +403,10 @@ class Run:
             self._staging = staging
             try:
                 counts = dict(body())
-                self._publish(staging, names)
+                seconds = round(time.perf_counter() - started, 3)
+                entry = self._stage_entry(stage_fingerprint, inputs, config, counts, seconds,
+                                          {name: self.file(name) for name in names})
+                self._publish(staging, names, stage, entry)
             except OSError as exc:   # no space, read-only: one line naming the file
                 line = os_error_line(exc, f"writing in {self.path}")
                 if line is None:
@@ -387,13 +415,16 @@ class Run:
             finally:
                 self._staging = None
                 _remove(staging)
-            seconds = round(time.perf_counter() - started, 3)
-            self._record_stage(stage, stage_fingerprint, inputs, config, counts, seconds,
-                               names)
+            self._record(stage, entry)
             return StageOutcome(stage, False, counts, seconds)
 
-    def _publish(self, staging: Path, outputs: list[str]) -> None:
-        """Move the staged outputs into place (the manifest entry is written next)."""
+    def _publish(self, staging: Path, outputs: list[str], stage: str,
+                 entry: dict[str, Any]) -> None:
+        """Move the staged outputs into place; the manifest notes the entry first, so a
+        command killed between the moves and the record can be finished (`_finish_publishing`)."""
+        manifest = self.manifest
+        manifest[PUBLISHING] = {"stage": stage, "pid": os.getpid(), "entry": entry}
+        write_json(self.path / MANIFEST, manifest)
         for name in outputs:
             staged = staging / name
             if not staged.exists():
@@ -404,10 +435,13 @@ class Run:
                 _remove(target)
             os.replace(staged, target)
 
-    def _record_stage(self, stage: str, stage_fingerprint: str, inputs: Mapping[str, Any],
-                      config: Any, counts: dict[str, Any], seconds: float,
-                      outputs: list[str]) -> None:
-        self._record(stage, {
+    @staticmethod
+    def _stage_entry(stage_fingerprint: str, inputs: Mapping[str, Any], config: Any,
+                     counts: dict[str, Any], seconds: float,
+                     outputs: Mapping[str, Path]) -> dict[str, Any]:
+        """A stage's manifest entry; `outputs` are the files as staged (a move keeps their
+        size and modification time, so the record holds once they are published)."""
+        return {
             "fingerprint": stage_fingerprint,
             "inputs": dict(inputs),
             "config_fingerprint": fingerprint(config),
@@ -416,8 +450,7 @@ class Run:
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": package_versions(),
             "outputs": {
-                name: {"digest": file_digest(self.path / name),
-                       "stat": _stat_key(self.path / name)}
-                for name in outputs
+                name: {"digest": file_digest(path), "stat": _stat_key(path)}
+                for name, path in outputs.items()
             },
-        })
+        }

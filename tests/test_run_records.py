@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
 from miner.cli import main
+from miner.run import Run
 from tests.cli_errors import assert_cli_error
 from tests.ingest_fixtures import PROMPT_A, write_jsonl
+from tests.test_embed_fixtures import PROMPTS, write_prompts
+from tests.test_index import write_embeddings
 from tests.test_select import write_run
 
 
@@ -122,3 +128,41 @@ def test_many_sources_are_left_to_the_manifest(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["embed", "--run", "out"])
     assert_cli_error(result, "run `miner ingest SOURCE... --run out --force` (SOURCE...: the 6 "
                              "sources under stages.ingest.inputs in out/manifest.json)")
+
+
+_KILLED_AFTER_PUBLISHING = """
+import os, sys
+from miner import run as run_module
+from miner.config import load_config
+from miner.index import run_index
+
+real_replace = os.replace
+
+def replace(src, dst):
+    real_replace(src, dst)
+    if str(dst).endswith("prompts.parquet"):
+        os._exit(137)   # killed: prompts.parquet is published, nothing recorded yet
+
+run_module.os.replace = replace
+run_index(run_module.Run(sys.argv[1]), load_config())
+"""
+
+
+def test_an_index_killed_after_publishing_prompts_is_recovered_by_miner_index(tmp_path):
+    run = Run(tmp_path / "run")
+    texts = [*PROMPTS, PROMPTS[0] + " "]   # a near-duplicate for index to mark
+    run.run_stage("ingest", inputs={"log.jsonl": "0"}, config={}, outputs=["prompts.parquet"],
+                  body=lambda: {"rows": len(write_prompts(run.output("x").parent, texts))})
+    write_embeddings(run, np.stack([np.eye(16, dtype=np.float32)[i % 8] for i in
+                                    range(len(texts))]))
+    killed = subprocess.run([sys.executable, "-c", _KILLED_AFTER_PUBLISHING, str(run.path)],
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == 137, killed.stderr
+    result = CliRunner().invoke(main, ["index", "--run", str(run.path)])
+    assert result.exit_code == 0, result.output
+    assert "recorded them now" in result.stderr
+    again = Run(run.path)
+    again.require("prompts.parquet")   # nothing is refused downstream
+    assert "publishing" not in again.manifest
+    marks = pq.read_table(run.file("prompts.parquet")).column("near_dup_of").to_pylist()
+    assert marks[-1] == "p0000"
