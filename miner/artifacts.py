@@ -77,7 +77,7 @@ def artifact(name: str) -> Artifact:
 
 
 def _rerun(run: Run, item: Artifact, force: bool = True) -> str:
-    return f"run `miner {item.stage} --run {run.path}{' --force' if force else ''}`"
+    return f"run {run.rerun_hint(item.stage, force=force)}"
 
 
 # -- readers -------------------------------------------------------------------------------

@@ -284,6 +284,21 @@ def load_index(run: Run, index_config: dict[str, Any] | None = None) -> Any:
     return index
 
 
+def _check_utf8(query: str) -> None:
+    """Refuse a query that is not UTF-8 text: bytes a non-UTF-8 terminal passed through argv
+    (Python keeps them as lone surrogates, which no tokenizer takes)."""
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(query[exc.start])
+        what = (f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF
+                else f"lone surrogate U+{code:04X}")
+        raise InputError(
+            f"search: the query is not UTF-8 text ({what} at character {exc.start + 1}); "
+            "set the terminal's encoding to UTF-8 (e.g. LANG=C.UTF-8) or convert the query"
+        ) from None
+
+
 def search(run: Run, config: dict[str, Any], query: str, k: int) -> list[dict[str, Any]]:
     """The `k` prompts nearest `query`: [{rank, id, similarity, text}], best first.
 
@@ -292,6 +307,7 @@ def search(run: Run, config: dict[str, Any], query: str, k: int) -> list[dict[st
     """
     if not isinstance(query, str) or not query.strip():
         raise InputError("search: the query is empty")
+    _check_utf8(query)
     if k < 1:
         raise InputError(f"search: k must be at least 1; got {k}")
     recorded = read_json(run, EMBEDDINGS_INFO)

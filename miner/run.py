@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,15 +31,19 @@ from miner import __version__
 from miner.artifacts import ARTIFACTS, SHARED, Artifact
 from miner.config import Config, fingerprint
 from miner.console import info
-from miner.errors import MissingArtifactError
+from miner.errors import InputError, MinerError, MissingArtifactError
 from miner.lock import locked
+from miner.oserrors import os_error_line
 from miner.redact import redact_urls
 
 MANIFEST = "manifest.json"
+PUBLISHING = "publishing"   # the manifest's note of a stage moving its outputs into place
 CONFIG = "config.yaml"
 # Temporary names: `atomic_path`'s `.<name>.tmp-<pid>` and a stage's `.stage-<stage>-<pid>`.
 _TEMPORARY = re.compile(r"^\.(?:.+\.tmp|stage-[a-z]+)-(\d+)$")
 _SUBFOLDERS = ("benchmark", "report")
+_SPLIT_LABEL = re.compile(r"^(?P<folder>.+)\[[^\[\]/]+\]$")   # ingest's "folder[split]"
+_NAMED_SOURCES = 4   # a rerun hint names this many sources at most
 
 
 class StaleArtifactError(MissingArtifactError):
@@ -128,6 +133,26 @@ class StageOutcome:
         return {"skipped": self.skipped, "seconds": self.seconds, "counts": self.counts}
 
 
+def manifest_problem(value: Any) -> str | None:
+    """What keeps `value` from being a manifest (None when it is one): the shape every
+    reader of `manifest.json` relies on."""
+    if not isinstance(value, dict) or not isinstance(value.get("stages"), dict):
+        return "expected an object with a 'stages' object"
+    for stage, entry in value["stages"].items():
+        if not isinstance(entry, dict):
+            return f"stage '{stage:.40}' is not an object"
+        if not isinstance(entry.get("inputs", {}), dict):
+            return f"stage '{stage:.40}': 'inputs' is not an object"
+        outputs = entry.get("outputs", {})
+        if not isinstance(outputs, dict):
+            return f"stage '{stage:.40}': 'outputs' is not an object"
+        for name, record in outputs.items():
+            if not (isinstance(record, dict) and isinstance(record.get("digest"), str)
+                    and isinstance(record.get("stat"), list)):
+                return f"stage '{stage:.40}': output '{name:.60}' has no digest and stat"
+    return None
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -160,6 +185,7 @@ class Run:
         self._staging: Path | None = None    # the running stage's staging folder
         if self.path.is_dir():
             remove_leftovers(self.path)
+            self._finish_publishing()
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r})"
@@ -191,9 +217,8 @@ class Run:
         name = str(item)
         declared = ARTIFACTS.get(name)
         path = self.file(name)
-        rerun = f"`miner {declared.stage} --run {self.path}`" if declared else None
         if not path.exists():
-            hint = f": run {rerun} first" if rerun else ""
+            hint = f": run {self.rerun_hint(declared.stage)} first" if declared else ""
             raise MissingArtifactError(f"{path} does not exist{hint}")
         if declared is None or name in SHARED or path.parent != self.path / Path(name).parent:
             return path
@@ -212,9 +237,53 @@ class Run:
                 raise StaleArtifactError(
                     f"{member_path} does not match what the {declared.stage} stage recorded "
                     f"in {MANIFEST} (a stage was interrupted while writing, or the file was "
-                    f"changed): run {rerun.rstrip('`')} --force`"
+                    f"changed): run {self.rerun_hint(declared.stage, force=True)}"
                 )
         return path
+
+    def _finish_publishing(self) -> None:
+        """Record the outputs of a stage killed after moving them all into place and before
+        recording them (they match the entry it noted first), so no stage sees them as
+        damaged; a set only partly moved is left to `require`'s refusal."""
+        if not (self.path / MANIFEST).is_file():
+            return
+        with contextlib.suppress(MinerError, OSError, KeyError, TypeError, ValueError):
+            note = self.manifest.get(PUBLISHING)
+            if not isinstance(note, dict) or _alive(int(note.get("pid") or 0)):
+                return
+            stage, entry = str(note["stage"]), note["entry"]
+            if manifest_problem({"stages": {stage: entry}}) is not None:
+                return
+            for name, record in entry["outputs"].items():
+                path = self.path / name
+                if not path.exists() or (record["stat"] != _stat_key(path)
+                                         and file_digest(path) != record["digest"]):
+                    return
+            with self.writing():
+                self._record(stage, entry)
+            info(f"{stage}: it was stopped after publishing its outputs; recorded them now")
+
+    def rerun_hint(self, stage: str, *, force: bool = False) -> str:
+        """The command that redoes `stage` here, in backticks. Ingest's names the sources its
+        last run read (from the manifest; it cannot run without them), or SOURCE... with
+        where to find them when there are many."""
+        sources: list[str] = []
+        if stage == "ingest":
+            for label in (self.stage_entry("ingest") or {}).get("inputs") or {}:
+                split = _SPLIT_LABEL.match(label)   # a save_to_disk split: its folder
+                if split and (Path(split["folder"]) / "dataset_dict.json").is_file():
+                    label = split["folder"]
+                if label not in sources:
+                    sources.append(label)
+        named = [shlex.quote(source) for source in sources]
+        note = ""
+        if stage == "ingest" and not 0 < len(named) <= _NAMED_SOURCES:
+            if named:
+                note = (f" (SOURCE...: the {len(named):,} sources under stages.ingest.inputs "
+                        f"in {self.path / MANIFEST})")
+            named = ["SOURCE..."]
+        words = ["miner", stage, *named, "--run", str(self.path), *(["--force"] if force else [])]
+        return f"`{' '.join(words)}`{note}"
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -225,11 +294,21 @@ class Run:
     # -- manifest ---------------------------------------------------------------------
     @property
     def manifest(self) -> dict[str, Any]:
-        """The parsed manifest (empty skeleton when the run is new)."""
+        """The parsed manifest (empty skeleton when the run is new); one that is not JSON or
+        not shaped like a manifest is an `InputError` naming it."""
         path = self.file(MANIFEST)
         if not path.exists():
             return {"miner": __version__, "stages": {}}
-        return json.loads(path.read_text("utf-8"))
+        try:
+            value = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            problem: str | None = f"not JSON: {str(exc)[:100]}"
+        else:
+            problem = manifest_problem(value)
+        if problem is not None:
+            raise InputError(f"{path}: not a run manifest ({problem}); delete it and the "
+                             "stages run again")
+        return value
 
     def stage_entry(self, stage: str) -> dict[str, Any] | None:
         """The manifest entry of `stage`, or None when it never ran."""
@@ -245,6 +324,16 @@ class Run:
                 return recorded["digest"]
         return file_digest(path)
 
+    def changed_inputs(self, stage: str) -> list[str]:
+        """The artifacts `stage` read that have changed (or gone) since it last ran; none
+        when it never ran."""
+        entry = self.stage_entry(stage) or {}
+        changed = []
+        for name, recorded in entry.get("inputs", {}).items():
+            if name in ARTIFACTS and (self.digest(name) if self.has(name) else None) != recorded:
+                changed.append(name)
+        return changed
+
     def _record(self, stage: str, entry: dict[str, Any]) -> None:
         """Write `stage`'s entry; an output whose declared producer is another stage (index
         rewrites ingest's prompts.parquet to add `near_dup_of`) is re-recorded under that
@@ -257,6 +346,7 @@ class Run:
             if declared and declared.stage != stage and producer:
                 producer.get("outputs", {}).get(name, {}).update(recorded)
         manifest["stages"][stage] = entry
+        manifest.pop(PUBLISHING, None)
         write_json(self.path / MANIFEST, manifest)
 
     def save_config(self, config: Config) -> None:
@@ -316,17 +406,28 @@ class Run:
             self._staging = staging
             try:
                 counts = dict(body())
-                self._publish(staging, names)
+                seconds = round(time.perf_counter() - started, 3)
+                entry = self._stage_entry(stage_fingerprint, inputs, config, counts, seconds,
+                                          {name: self.file(name) for name in names})
+                self._publish(staging, names, stage, entry)
+            except OSError as exc:   # no space, read-only: one line naming the file
+                line = os_error_line(exc, f"writing in {self.path}")
+                if line is None:
+                    raise
+                raise MinerError(f"{stage}: {line}") from None
             finally:
                 self._staging = None
                 _remove(staging)
-            seconds = round(time.perf_counter() - started, 3)
-            self._record_stage(stage, stage_fingerprint, inputs, config, counts, seconds,
-                               names)
+            self._record(stage, entry)
             return StageOutcome(stage, False, counts, seconds)
 
-    def _publish(self, staging: Path, outputs: list[str]) -> None:
-        """Move the staged outputs into place (the manifest entry is written next)."""
+    def _publish(self, staging: Path, outputs: list[str], stage: str,
+                 entry: dict[str, Any]) -> None:
+        """Move the staged outputs into place; the manifest notes the entry first, so a
+        command killed between the moves and the record can be finished (`_finish_publishing`)."""
+        manifest = self.manifest
+        manifest[PUBLISHING] = {"stage": stage, "pid": os.getpid(), "entry": entry}
+        write_json(self.path / MANIFEST, manifest)
         for name in outputs:
             staged = staging / name
             if not staged.exists():
@@ -337,10 +438,13 @@ class Run:
                 _remove(target)
             os.replace(staged, target)
 
-    def _record_stage(self, stage: str, stage_fingerprint: str, inputs: Mapping[str, Any],
-                      config: Any, counts: dict[str, Any], seconds: float,
-                      outputs: list[str]) -> None:
-        self._record(stage, {
+    @staticmethod
+    def _stage_entry(stage_fingerprint: str, inputs: Mapping[str, Any], config: Any,
+                     counts: dict[str, Any], seconds: float,
+                     outputs: Mapping[str, Path]) -> dict[str, Any]:
+        """A stage's manifest entry; `outputs` are the files as staged (a move keeps their
+        size and modification time, so the record holds once they are published)."""
+        return {
             "fingerprint": stage_fingerprint,
             "inputs": dict(inputs),
             "config_fingerprint": fingerprint(config),
@@ -349,8 +453,7 @@ class Run:
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": package_versions(),
             "outputs": {
-                name: {"digest": file_digest(self.path / name),
-                       "stat": _stat_key(self.path / name)}
-                for name in outputs
+                name: {"digest": file_digest(path), "stat": _stat_key(path)}
+                for name, path in outputs.items()
             },
-        })
+        }

@@ -3,8 +3,8 @@
 Each route calls a handler with the parsed JSON request; the handler returns a dict (sent as
 200 JSON) or a `Reply` (any status, headers, raw or JSON body, optional delay, optionally
 chunked with no Content-Length), so tests can script correct answers, malformed ones, 429s
-with Retry-After, 500s, slow responses and endless ones. `sent` holds the body bytes each
-reply got out before the client hung up.
+with Retry-After, 500s, slow responses, endless ones and ones that drip a byte at a time.
+`sent` holds the body bytes each reply got out before the client hung up.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     chunked: bool = False
+    drip: float = 0.0   # seconds between the body's bytes, sent one at a time (0: all at once)
 
 
 def chat_body(
@@ -149,7 +150,13 @@ class OpenAIServer:
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    if not reply.chunked:
+                    if reply.drip:
+                        for byte in range(len(payload)):
+                            self.wfile.write(payload[byte:byte + 1])
+                            self.wfile.flush()
+                            sent += 1
+                            time.sleep(reply.drip)
+                    elif not reply.chunked:
                         self.wfile.write(payload)
                         sent = len(payload)
                     else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from miner.embed import run_embed
+from miner.artifacts import open_embeddings
+from miner.embed import Embedder, run_embed
 from miner.embed.cache import COMPACT_ABOVE, VectorCache, text_hashes
 from miner.errors import MinerError
 from miner.run import Run
@@ -61,3 +64,56 @@ def test_a_second_embed_of_the_same_run_is_refused(tmp_path):
     with VectorCache(Run(tmp_path).file("embed_cache"), embedder.cache_key()), \
             pytest.raises(MinerError, match="another `miner embed` is writing this cache"):
         run_embed(Run(tmp_path), config_with(), embedder=embedder)
+
+
+class HashEmbedder(Embedder):
+    """Vectors from each text's hash: cheap, deterministic, and counts what it embeds."""
+
+    backend, model_id = "test", "hash"
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    @property
+    def dim(self) -> int:
+        return 8
+
+    def _encode(self, texts: list[str], progress) -> np.ndarray:
+        self.texts.extend(texts)
+        return np.stack([np.random.default_rng(list(digest)).standard_normal(8)
+                         for digest in text_hashes(texts).tolist()]).astype(np.float32)
+
+
+def _cut_short(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-20])
+
+
+def _flat(path: Path) -> None:
+    np.save(path, np.zeros(6, dtype=np.float32))
+
+
+def _noise(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 3)
+
+
+@pytest.mark.parametrize("damage", [_cut_short, _flat, _noise])
+@pytest.mark.parametrize("which", ["chunk-000002.npy", "chunk-000002.hashes.npy"])
+def test_a_damaged_chunk_is_embedded_again_with_a_one_line_notice(tmp_path, capsys, damage,
+                                                                  which):
+    write_prompts(tmp_path, PROMPTS)
+    run, config = Run(tmp_path), config_with({"chunk_rows": 2})
+    first = HashEmbedder()
+    run_embed(run, config, embedder=first)
+    before = np.array(open_embeddings(run))
+    folder = next((tmp_path / "embed_cache").iterdir())
+    damage(folder / which)
+    capsys.readouterr()
+    again = HashEmbedder()
+    outcome = run_embed(run, config, embedder=again, force=True)
+    notice = [line for line in capsys.readouterr().err.splitlines() if "damaged" in line]
+    assert len(notice) == 1, notice
+    assert notice[0].startswith(f"{folder / 'chunk-000002.npy'}: damaged cache chunk (")
+    assert notice[0].endswith("); its texts are embedded again")
+    assert outcome.counts["embedded"] == 2 and outcome.counts["cached"] == len(PROMPTS) - 2
+    assert sorted(again.texts) == sorted(first.texts[2:4])
+    np.testing.assert_array_equal(open_embeddings(run), before)

@@ -8,29 +8,36 @@ ends, stray binary lines, cut-off ends. Each file is ingested with `on_error` fa
 Allowed outcomes: prompts written (read = parsed + skipped, the artifacts readable), or one
 `MinerError` line naming the file (or saying no prompt was left), free of control characters,
 with nothing written under a final name. Anything else (a traceback, a half-written file)
-fails the test.
+fails the test. Sources that are not regular files (a FIFO, a link to /dev/zero, a dangling
+link, a link loop) are refused in one line, named, in a folder or by a glob, and never hang.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
 import json
+import os
 import random
 import re
+import signal
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
+from miner.cli import main
 from miner.config import load_config
 from miner.console import printable
 from miner.errors import ConfigError, MinerError
 from miner.ingest import run_ingest
 from miner.run import Run
+from tests.cli_errors import assert_cli_error
 
 SEED = 13
 CASES = 90
@@ -294,3 +301,84 @@ def test_fuzz_the_config_reader_with_hostile_values(tmp_path):
         assert isinstance(config, dict)
         outcomes["ok"] = outcomes.get("ok", 0) + 1
     assert outcomes.get("error", 0) >= 40, outcomes
+
+
+# -- hostile kinds of source: what is not a regular file --------------------------------
+
+def _fifo(folder: Path) -> Path:
+    path = folder / "pipe.jsonl"
+    os.mkfifo(path)   # no writer ever opens it: reading it would wait forever
+    return path
+
+
+def _zero(folder: Path) -> Path:
+    path = folder / "zero.jsonl"
+    path.symlink_to("/dev/zero")   # a source that never ends
+    return path
+
+
+def _dangling(folder: Path) -> Path:
+    path = folder / "gone.jsonl"
+    path.symlink_to(folder / "moved-away.jsonl")
+    return path
+
+
+def _loop(folder: Path) -> Path:
+    path = folder / "loop.jsonl"
+    path.symlink_to(path.name)
+    return path
+
+
+HOSTILE_KINDS = {
+    "fifo": (_fifo, "not a regular file (a FIFO (named pipe))"),
+    "dev-zero": (_zero, "not a regular file (a character device through a symbolic link)"),
+    "dangling-link": (_dangling, "a dangling symbolic link (its target "),
+    "link-loop": (_loop, "a symbolic link loop"),
+}
+
+
+class SourceHung(Exception):
+    """Not an OSError: no reader may turn it into a one-line error of its own."""
+
+
+@contextlib.contextmanager
+def watchdog(seconds: int):
+    """Turn a hang (a blocked open, an endless read) into a failure instead of a stuck run."""
+    def expire(*_: Any) -> None:
+        raise SourceHung(f"still reading after {seconds} s: the source was not refused")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("how", ["named", "in a folder", "by a glob"])
+@pytest.mark.parametrize("kind", HOSTILE_KINDS)
+def test_sources_that_are_not_regular_files_are_one_line(tmp_path, kind, how):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps({"prompt": "Explain how a hash map handles "
+                                                          "collisions, with an example."}))
+    make, problem = HOSTILE_KINDS[kind]
+    path = make(folder)
+    argument = {"named": path, "in a folder": folder, "by a glob": folder / "*.jsonl"}[how]
+    run = Run(tmp_path / "run")
+    config = load_config(None, {"ingest.on_error": "skip", "ingest.languages": []})
+    with watchdog(120), pytest.raises(MinerError) as caught:
+        run_ingest(run, config, [argument])
+    message = str(caught.value)
+    assert message.startswith(f"{path}: {problem}"), message
+    assert printable(message) == message and "permission denied" not in message
+    assert not run.file("prompts.parquet").exists()
+
+
+def test_cli_refuses_a_link_to_dev_zero_in_one_line(tmp_path):
+    path = _zero(tmp_path)
+    with watchdog(120):
+        result = CliRunner().invoke(main, ["ingest", str(path), "--run", str(tmp_path / "run")])
+    assert_cli_error(result, f"{path}: not a regular file (a character device through a "
+                             "symbolic link); ingest reads regular files only")

@@ -126,6 +126,31 @@ def test_utf16_without_a_mark_is_one_line_saying_how_to_convert(tmp_path, codec,
                            "ingest that")
 
 
+NON_LATIN = ["请解释一下哈希表是如何处理冲突的，并给出一个用 Python 写的例子。",
+             "Объясните, как хеш-таблица обрабатывает коллизии, и приведите пример.",
+             "ハッシュマップの衝突処理を、例を挙げて説明してください。　お願いします。"]
+
+
+@pytest.mark.parametrize("codec,kind", [("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")])
+@pytest.mark.parametrize("name", ["log.jsonl", "log.json", "log.csv"])
+def test_utf16_without_a_mark_in_a_non_latin_script_says_so(tmp_path, codec, kind, name):
+    """Chinese or Russian text has no NUL bytes in UTF-16: only the markup's ASCII does."""
+    records = [{"prompt": text} for text in NON_LATIN * 4]
+    if name.endswith(".csv"):
+        text = "prompt\n" + "".join(f'"{record["prompt"]}"\n' for record in records)
+    elif name.endswith(".json"):
+        text = json.dumps(records, ensure_ascii=False)
+    else:
+        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    path = tmp_path / name
+    path.write_bytes(text.encode(codec))
+    message = ingest_error(tmp_path, path, SKIP)
+    assert message == (f"{path}: looks like {kind} text without a byte-order mark; convert "
+                       f"it to UTF-8 (iconv -f {kind} -t UTF-8 FILE > FILE.utf8) and ingest that")
+    path.write_bytes(text.encode("utf-8"))   # the same text in UTF-8 is read as it is
+    assert read_prompt_texts([path], load_config(None, SKIP)) == [r["prompt"] for r in records]
+
+
 def test_latin1_lines_are_reported_as_not_utf8(tmp_path):
     path = tmp_path / "log.jsonl"
     path.write_bytes(jsonl_text().encode("latin-1"))

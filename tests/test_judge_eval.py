@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from miner.cli import main
 from miner.judge.metrics import precision_at_k, roc_auc, spearman
+from tests.cli_errors import assert_cli_error
 from tests.openai_server import OpenAIServer, chat_body
 
 # the scripted judge's answer for each prompt, by the prompt's first word
@@ -130,6 +131,17 @@ def test_bad_label_file_is_one_line_naming_file_and_line(tmp_path, line, message
     error = result.output.strip()
     assert error.startswith("error: ") and "\n" not in error
     assert str(path) in error and message in error
+
+
+@pytest.mark.parametrize("value", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_a_score_that_is_not_finite_is_one_line_and_never_reaches_the_json(tmp_path, value):
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"prompt": "fine", "score": 3}\n{"prompt": "p", "score": ' + value + "}\n",
+                    "utf-8")
+    result = CliRunner().invoke(main, ["judges", "eval", "heuristic", "--labels", str(path),
+                                       "--run", str(tmp_path / "run"), "--json"])
+    assert_cli_error(result, f"{path}: line 2: 'score' must be a finite number, got ")
+    assert "Infinity" not in result.stdout and "NaN" not in result.stdout
 
 
 def test_criteria_labels_need_a_criteria_rubric_and_an_empty_file_is_an_error(tmp_path):

@@ -146,6 +146,21 @@ def test_timeouts_are_retried_and_a_slow_server_still_answers(record_sleeps):
         assert [r.status for r in results] == ["ok"] * 4
 
 
+def test_an_answer_dripping_a_byte_at_a_time_meets_the_total_deadline(record_sleeps):
+    """Each byte comes well within timeout_s, the whole answer (~13 s) never does: the
+    deadline is per request, not per wait for the next byte."""
+    def drip(request):
+        return Reply(200, echo(request), drip=0.05)
+
+    with OpenAIServer(chat=drip) as server:
+        spec = make_spec(server.base_url, timeout_s=1.0, max_retries=1)
+        results = complete_many(spec, make_requests(1))
+        assert results[0].status == "error", results[0]
+        assert results[0].error == ("Timeout: no whole answer within timeout_s (1 s, a "
+                                    "deadline for the whole request)")
+        assert len(server.requests) == 2   # a timeout is retried, as before
+
+
 def test_endpoints_are_shared_round_robin():
     with OpenAIServer(chat=echo) as one, OpenAIServer(chat=echo) as two:
         spec = make_spec([one.base_url, two.base_url], concurrency=1)

@@ -53,6 +53,8 @@ def test_a_stage_killed_while_publishing_is_refused_downstream(tmp_path, monkeyp
     real_replace = os.replace
 
     def dies_after_the_first(src, dst):
+        if str(dst).endswith("manifest.json"):   # the note of what is being published
+            return real_replace(src, dst)
         if replaced:
             raise KeyboardInterrupt   # killed between publishing topics.parquet and topic_info
         replaced.append(dst)

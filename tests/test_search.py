@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -60,6 +63,19 @@ def test_search_uses_the_runs_model_whatever_the_config_says(indexed_run, tmp_pa
 def test_empty_query_is_an_input_error(indexed_run):
     with pytest.raises(InputError, match="query is empty"):
         search(indexed_run[0], config_with(), "   ", 3)
+
+
+def test_a_query_that_is_not_utf8_is_one_line(indexed_run):
+    """Latin-1 bytes from a terminal reach argv as lone surrogates: one line, no tokenizer
+    traceback (a real process, so the bytes go through the interpreter's argv decoding)."""
+    run, _ = indexed_run
+    code = "import sys; from miner.cli import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "search", "caf\xe9 au lait".encode("latin-1"), "--run",
+         str(run.path)],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
+    assert_cli_error(done, "search: the query is not UTF-8 text (byte 0xe9 at character 4)")
 
 
 def test_cli_search_table_and_json(indexed_run):

@@ -88,6 +88,23 @@ def test_cli_prints_what_was_dropped_and_why(embedded_run) -> None:
     assert_cli_error(folder, f"{run.path}: --exclude-near file is a folder, not a file")
 
 
+def test_a_malformed_exclude_near_file_names_a_way_select_has_to_skip(embedded_run) -> None:
+    run, bench = embedded_run
+    bad = bench.with_name("bad_questions.jsonl")
+    bad.write_text(json.dumps({"turns": [HAWAII]}) + '\n{"turns": ["cut\n')
+    result = CliRunner().invoke(main, ["select", "--run", str(run.path), "--exclude-near",
+                                       str(bad)])
+    line = assert_cli_error(result, f"{bad}: line 2: invalid JSON",
+                            "(set ingest.on_error: skip in a --config file to skip such rows)")
+    assert "--on-error" not in line
+    config = bench.with_name("skip.yaml")
+    config.write_text("ingest:\n  on_error: skip\n")
+    skipped = CliRunner().invoke(main, ["select", "--run", str(run.path), "--top", "10",
+                                        "--exclude-near", str(bad), "--config", str(config)])
+    assert skipped.exit_code == 0, skipped.output
+    assert "dropped 1 prompts near --exclude-near questions:" in skipped.stdout
+
+
 def test_a_different_embedding_model_is_refused(embedded_run, tmp_path: Path) -> None:
     run, bench = embedded_run
     recorded = run.file("embeddings.json").read_text()

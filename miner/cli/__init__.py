@@ -14,6 +14,7 @@ import click
 from miner import __version__
 from miner.console import printable
 from miner.errors import MinerError
+from miner.oserrors import os_error_line
 from miner.redact import scrub
 
 # One module per command (or command group); each defines a click command named like it.
@@ -24,14 +25,21 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 class MinerGroup(click.Group):
-    """A click group that turns `MinerError` into one line on stderr and exit status 1
-    (control characters escaped, secrets scrubbed: `miner.redact`)."""
+    """A click group that turns `MinerError` (and a write the file system refused) into one
+    line on stderr and exit status 1 (control characters escaped, secrets scrubbed:
+    `miner.redact`)."""
 
     def invoke(self, ctx: click.Context):  # noqa: D102
         try:
             return super().invoke(ctx)
         except MinerError as exc:
             click.echo(f"error: {printable(scrub(str(exc), limit=None))}", err=True)
+            sys.exit(1)
+        except OSError as exc:   # a read-only folder, a full disk: one line; else a bug
+            line = os_error_line(exc)
+            if line is None:
+                raise
+            click.echo(f"error: {printable(scrub(line, limit=None))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted: finished chunks are kept; rerun to resume", err=True)

@@ -4,7 +4,9 @@ Each finished chunk is two files, `chunk-NNNNNN.npy` (float32 vectors) and
 `chunk-NNNNNN.hashes.npy` (16-byte text hashes, same order); the hashes file is renamed into
 place last, so a chunk counts only once both are whole. A killed run keeps every finished
 chunk; a later run (or a re-ingest with new rows) embeds only the texts it does not find.
-One folder per model setting (`cache_key`), so vectors of different models never mix.
+One folder per model setting (`cache_key`), so vectors of different models never mix. A
+damaged chunk (cut short, wrongly shaped) is removed with a one-line notice and its texts are
+embedded again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import IO
 import numpy as np
 
 from miner.config import fingerprint
+from miner.console import info
 from miner.errors import MinerError
 from miner.run import atomic_path
 
@@ -71,9 +74,17 @@ class VectorCache:
         numbers = sorted(int(m.group(1)) for p in self.folder.iterdir()
                          if (m := _CHUNK.fullmatch(p.name)))
         for number in numbers:
-            hashes = np.load(self._hashes_path(number))
-            vectors = np.load(self._vectors_path(number), mmap_mode="r")
-            if len(hashes) != len(vectors):  # a chunk overwritten by hand: ignore it
+            try:
+                hashes = np.load(self._hashes_path(number), allow_pickle=False)
+                vectors = np.load(self._vectors_path(number), mmap_mode="r", allow_pickle=False)
+                problem = _chunk_problem(hashes, vectors)
+            except (OSError, ValueError, EOFError) as exc:   # cut short, not .npy, missing
+                problem = f"unreadable: {exc}"
+            if problem is not None:   # its texts are simply not cached: embedded again
+                info(f"{self._vectors_path(number)}: damaged cache chunk ({problem[:200]}); "
+                     "its texts are embedded again")
+                self._hashes_path(number).unlink(missing_ok=True)
+                self._vectors_path(number).unlink(missing_ok=True)
                 continue
             self.chunks.append((number, hashes, vectors))
         for orphan in self.folder.glob("chunk-*.npy"):  # vectors whose hashes never landed
@@ -121,6 +132,17 @@ class VectorCache:
             self._hashes_path(gone).unlink(missing_ok=True)
             self._vectors_path(gone).unlink(missing_ok=True)
         self.chunks = [(number, hashes, np.load(self._vectors_path(number), mmap_mode="r"))]
+
+
+def _chunk_problem(hashes: np.ndarray, vectors: np.ndarray) -> str | None:
+    """What is wrong with a loaded chunk (None when it is whole and well shaped)."""
+    if hashes.ndim != 1 or hashes.dtype != np.dtype(f"S{HASH_BYTES}"):
+        return f"hashes are {hashes.dtype} of shape {hashes.shape}, not {HASH_BYTES}-byte digests"
+    if vectors.ndim != 2 or vectors.dtype != np.float32:
+        return f"vectors are {vectors.dtype} of shape {vectors.shape}, not a float32 matrix"
+    if len(hashes) != len(vectors):
+        return f"{len(hashes)} hashes for {len(vectors)} vectors"
+    return None
 
 
 def _save(path: Path, array: np.ndarray) -> None:

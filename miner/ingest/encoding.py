@@ -4,13 +4,14 @@ A file that starts with a UTF-16 or UTF-32 byte-order mark is recoded to UTF-8 a
 streams, so every reader sees UTF-8 bytes; a UTF-8 byte-order mark is dropped. A file that
 looks like UTF-16 without a mark (every other byte NUL) is refused with one line saying how
 to convert it: reading it line by line as UTF-8 would keep a stray record or two and skip
-the rest.
+the rest. In a script without NUL bytes (Chinese, Russian) only the markup's ASCII shows it.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import unicodedata
 from typing import IO
 
 from miner.errors import InputError
@@ -43,6 +44,28 @@ def bomless_utf16(head: bytes) -> str | None:
         return "UTF-16LE"
     if even.count(0) >= 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
         return "UTF-16BE"
+    return _utf16_markup(sample)
+
+
+def _utf16_markup(sample: bytes) -> str | None:
+    """UTF-16 without a mark in a script whose characters hold no NUL byte (Chinese,
+    Cyrillic, ...): only the ASCII of the markup (braces, quotes, field names) has one. It
+    is that when the first character is ASCII, the NULs sit on one side of the code units,
+    and the sample decodes to text without control characters; UTF-8 text with stray NULs
+    almost never starts with one in its second byte."""
+    even = len(sample) // 2 * 2
+    for kind, codec, zero in (("UTF-16LE", "utf-16-le", 1), ("UTF-16BE", "utf-16-be", 0)):
+        ascii_units = sample[zero:even:2].count(0)
+        stray = sample[1 - zero:even:2].count(0)
+        if (sample[zero] != 0 or not 0x09 <= sample[1 - zero] < 0x7F or ascii_units < 4
+                or stray * 8 > ascii_units):
+            continue
+        try:   # not final: the sample may end inside a surrogate pair
+            text = codecs.getincrementaldecoder(codec)("strict").decode(sample[:even])
+        except UnicodeDecodeError:
+            continue
+        if not any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text):
+            return kind
     return None
 
 

@@ -18,6 +18,7 @@ from miner.ingest.sources import Source
 from miner.ingest.turns import select_turns
 
 _PROGRESS_EVERY = 2048
+SKIP_HINT = "use --on-error skip to skip such rows"
 
 
 @dataclass
@@ -44,8 +45,10 @@ class ReadCounts:
     formats: dict[str, int] = field(default_factory=dict)
 
 
-def iter_prompts(sources: list[Source], section: dict, counts: ReadCounts) -> Iterator[Prompt]:
-    """Yield every prompt of `sources` in order, updating `counts` as it goes."""
+def iter_prompts(sources: list[Source], section: dict, counts: ReadCounts,
+                 skip_hint: str = SKIP_HINT) -> Iterator[Prompt]:
+    """Yield every prompt of `sources` in order, updating `counts` as it goes; a bad row's
+    error ends with `skip_hint` (how the command at hand skips such rows)."""
     for source in sources:
         with progress(desc=f"reading {source.label}", unit=" rows") as bar:
             for number, raw in enumerate(
@@ -65,7 +68,7 @@ def iter_prompts(sources: list[Source], section: dict, counts: ReadCounts) -> It
                         problem = str(exc)
                 if conversation is None:
                     where = f"{source.label}: {source.unit} {raw.row}"
-                    _on_bad_row(f"{where}: {problem}", section, counts)
+                    _on_bad_row(f"{where}: {problem}", section, counts, skip_hint)
                     continue
                 counts.parsed += 1
                 counts.formats[conversation.format] = counts.formats.get(conversation.format, 0) + 1
@@ -79,22 +82,25 @@ def iter_prompts(sources: list[Source], section: dict, counts: ReadCounts) -> It
         info(f"skipped {counts.skipped:,} malformed row(s); the first: {counts.first_skip}")
 
 
-def _on_bad_row(message: str, section: dict, counts: ReadCounts) -> None:
+def _on_bad_row(message: str, section: dict, counts: ReadCounts, skip_hint: str) -> None:
     if section["on_error"] == "fail":
-        raise InputError(f"{message} (use --on-error skip to skip such rows)")
+        raise InputError(f"{message} ({skip_hint})")
     counts.skipped += 1
     if counts.first_skip is None:
         counts.first_skip = message
 
 
-def read_prompt_texts(sources: list[str | Path], config: dict) -> list[str]:
+def read_prompt_texts(sources: list[str | Path], config: dict,
+                      skip_hint: str = SKIP_HINT) -> list[str]:
     """Every prompt text in `sources` (any format ingest reads), turn policy applied, no filters.
 
-    `sources` are paths, globs, folders or hub ids; `config` is the full effective config.
+    `sources` are paths, globs, folders or hub ids; `config` is the full effective config;
+    `skip_hint` ends a bad row's error (the calling command's way to skip such rows).
     """
     from miner.ingest.sources import resolve_sources
     from miner.ingest.text import clean
 
     section = config["ingest"]
     resolved = resolve_sources([str(source) for source in sources])
-    return [clean(prompt.text) for prompt in iter_prompts(resolved, section, ReadCounts())]
+    return [clean(prompt.text)
+            for prompt in iter_prompts(resolved, section, ReadCounts(), skip_hint)]

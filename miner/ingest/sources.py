@@ -7,9 +7,11 @@ Face hub id. The format of a file is decided by its name and confirmed by its fi
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +67,8 @@ def _resolve_one(argument: str) -> list[Source]:
     path = Path(argument)
     if path.exists():
         return _resolve_folder(path) if path.is_dir() else [detect_file(path)]
+    if path.is_symlink():   # dangling, or a loop: detect_file says which
+        return [detect_file(path)]
     if _GLOB_CHARS.search(argument):
         matches = expand_glob(argument)
         if not matches:
@@ -171,8 +175,37 @@ def _head(path: Path, compressed: bool, size: int = 4096) -> bytes:
         raise InputError(f"{path}: cannot read ({reason})") from None
 
 
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+)
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse what is not a regular file once links are followed: a dangling link, a link
+    loop, a FIFO or a device (reading one never ends, or never starts)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if not path.is_symlink():
+            raise InputError(f"{path}: no such file or folder") from None
+        raise InputError(f"{path}: a dangling symbolic link (its target "
+                         f"{printable(os.readlink(path))} does not exist)") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path}: a symbolic link loop (it never reaches a file)") from None
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _SPECIAL if test(mode)), "not a file")
+    through = " through a symbolic link" if path.is_symlink() else ""
+    raise InputError(f"{path}: not a regular file ({kind}{through}); ingest reads regular "
+                     "files only: save the stream to a file first")
+
+
 def detect_file(path: Path) -> Source:
     """Decide the format of one file from its name and first bytes."""
+    _check_regular(path)
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: cannot read (permission denied)")
     name_format, compressed = _format_from_name(path.name)

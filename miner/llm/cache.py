@@ -11,6 +11,7 @@ The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[i]` upgrades ver
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from miner.errors import InputError
+from miner.errors import InputError, MinerError
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 0 -> 1: the answers table.
@@ -48,6 +49,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+_WRITE_HINT = "free some space or check the folder's permissions, then rerun"
 
 
 def cache_key(model: str, namespace: str, item: str, params: dict[str, Any]) -> str:
@@ -99,6 +101,9 @@ class LLMCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
+        except sqlite3.OperationalError as exc:   # read-only folder, full disk, locked
+            raise MinerError(f"{self.path}: cannot open the judge cache for writing ({exc}); "
+                             f"{_WRITE_HINT}") from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a usable judge cache ({exc})") from None
 
@@ -170,17 +175,23 @@ class LLMCache:
         ]
         if not rows:
             return
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.executemany(
-                f"INSERT OR REPLACE INTO answers ({_COLUMNS}, created_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    f"INSERT OR REPLACE INTO answers ({_COLUMNS}, created_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:   # disk full, read-only, I/O error
+            raise MinerError(f"{self.path}: cannot write the judge cache ({exc}); "
+                             f"{_WRITE_HINT} (answers stored so far are kept)") from None
 
     def answers(self, model: str, namespace: str) -> Iterator[CachedAnswer]:
         """Every answer of `model` under `namespace` (e.g. one judge on one rubric)."""

@@ -3,7 +3,8 @@
 `complete_many(spec, requests, cache)` is the one entry point for chat calls. It answers
 cached keys from the cache, sends the rest through the `openai` async client with
 `spec.concurrency` workers, round-robin over `spec.base_urls`, within the spec's
-requests/tokens-per-minute limits, retrying 429, 5xx, timeouts and connection errors with
+requests/tokens-per-minute limits, each request within a total deadline of `spec.timeout_s`
+(connect to last byte), retrying 429, 5xx, timeouts and connection errors with
 exponential backoff (or the server's `Retry-After`, capped at `max_retry_after_s`; a long
 wait is announced on stderr), and stores every completed answer in the cache the moment it
 arrives. A response body over `spec.max_answer_bytes` is not read further: it gets status
@@ -22,7 +23,7 @@ import email.utils
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +174,10 @@ class AnswerTooLarge(Exception):
     """A response body went over `spec.max_answer_bytes`; the rest was not read."""
 
 
+class DeadlineExceeded(Exception):
+    """A request did not finish (connect to last byte) within `spec.timeout_s`."""
+
+
 class _Caller:
     """The clients, limiter and counters shared by the workers of one call."""
 
@@ -205,13 +210,15 @@ class _Caller:
         """429, 408, 409, any 5xx, timeouts and connection errors are worth another try."""
         o = self.openai
         if isinstance(exc, (o.RateLimitError, o.InternalServerError, o.APITimeoutError,
-                            o.APIConnectionError)):
+                            o.APIConnectionError, DeadlineExceeded)):
             return True
         if isinstance(exc, o.APIStatusError):
             return exc.status_code in (408, 409) or exc.status_code >= 500
         return False
 
     def _describe(self, exc: Exception) -> str:
+        if isinstance(exc, DeadlineExceeded):
+            return str(exc)
         status = getattr(exc, "status_code", None)
         prefix = f"HTTP {status}" if status else type(exc).__name__
         return scrub(" ".join(f"{prefix}: {exc}".split()), [self.key])
@@ -235,6 +242,18 @@ class _Caller:
         finally:
             await response.close()
         return b"".join(chunks).decode("utf-8")
+
+    async def _within_deadline(self, posting: Awaitable[str | None]) -> str | None:
+        """`posting`'s result, or `DeadlineExceeded` once `spec.timeout_s` has passed: the
+        client's own timeout bounds each wait for bytes, so an answer dripping a byte at a
+        time would never time out."""
+        try:
+            async with asyncio.timeout(self.spec.timeout_s):
+                return await posting
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"Timeout: no whole answer within timeout_s ({self.spec.timeout_s:g} s, a "
+                "deadline for the whole request)") from None
 
     def _wait_after(self, exc: Exception, attempt: int) -> float:
         """How long to wait before retrying after `exc`; a long server-asked wait is said."""
@@ -269,7 +288,7 @@ class _Caller:
                 # The client's own transport, auth, status errors and timeouts, without its
                 # typed request transform and response model (~0.5 ms of CPU per call); the
                 # body is streamed and read only up to the byte cap.
-                text = await self._post(client, path, body)
+                text = await self._within_deadline(self._post(client, path, body))
                 if text is None:
                     raise AnswerTooLarge(f"answer over {spec.max_answer_bytes:,} bytes")
                 return read(text), round(time.perf_counter() - started, 4)

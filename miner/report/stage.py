@@ -12,6 +12,7 @@ from miner.report.render import TEMPLATES, render_page
 from miner.report.screenshot import take_screenshot
 from miner.report.summary import summarize
 from miner.run import Run, StageOutcome, file_digest, write_json
+from miner.select.stage import require_current_benchmark
 
 
 def _input_digests(run: Run) -> dict[str, str | None]:
@@ -46,6 +47,7 @@ def run_report(run: Run, config: dict[str, Any], *, force: bool = False) -> Stag
     `include_text` (False leaves every prompt's text out).
     """
     section = config["report"]
+    require_current_benchmark(run)   # never the old benchmark against new topics
     outputs = [REPORT_PAGE, REPORT_SUMMARY] + ([REPORT_SCREENSHOT] if section["screenshot"] else [])
 
     def body() -> dict[str, Any]:

@@ -20,6 +20,9 @@ from miner.console import info
 from miner.errors import ConfigError, InputError
 from miner.run import Run
 
+# `select` has no --on-error: a bad row of an --exclude-near file is skipped through config.
+SKIP_HINT = "set ingest.on_error: skip in a --config file to skip such rows"
+
 
 @dataclass
 class ExclusionSet:
@@ -46,7 +49,7 @@ def load_exclusion_set(
     for file in files:
         if not Path(file).exists():
             raise InputError(f"{file}: --exclude-near file does not exist")
-        found = read_prompt_texts([file], config)
+        found = read_prompt_texts([file], config, skip_hint=SKIP_HINT)
         if not found:
             raise InputError(f"{file}: no questions found to exclude near")
         texts.extend(found)

@@ -22,7 +22,7 @@ from miner.artifacts import (
 )
 from miner.config import Config
 from miner.console import info
-from miner.errors import InputError
+from miner.errors import InputError, MissingArtifactError
 from miner.run import Run, StageOutcome, file_digest, write_json
 from miner.select.candidates import load_candidates
 from miner.select.contamination import load_exclusion_set, nearest_excluded
@@ -177,6 +177,19 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
 
     return run.run_stage("select", inputs=inputs, config=stage_config, outputs=OUTPUTS,
                          body=body, force=force)
+
+
+def require_current_benchmark(run: Run) -> None:
+    """Refuse a benchmark selected from other prompts, topics or scores than the run holds
+    now (a re-cluster since select ran): drawn against the new topics it would mislead."""
+    if not any(run.has(item) for item in OUTPUTS):
+        return
+    changed = run.changed_inputs("select")
+    if changed:
+        raise MissingArtifactError(
+            f"{run.file(SELECTION).parent} is out of date: {', '.join(changed)} changed since "
+            f"select ran; run `miner select --run {run.path}` (or `miner run`) first"
+        )
 
 
 def read_summary(run: Run) -> dict[str, Any]:
