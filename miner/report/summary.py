@@ -78,7 +78,7 @@ def _categories(info: dict[str, Any] | None, total: int) -> tuple[list[dict], di
     return categories, topic_category
 
 
-def _topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
+def topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
     """One entry per topic (outliers included as topic -1), largest first."""
     info = {int(t["topic"]): t for t in (inputs.topic_info or {}).get("topics", [])}
     rows = inputs.rows
@@ -100,14 +100,14 @@ def _topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
             }
         )
     entries.sort(key=lambda e: (e["topic"] == OUTLIER, -e["size"], e["topic"]))
-    moved = _moved_shares(inputs)
+    moved = moved_shares(inputs)
     for rank, entry in enumerate(entries, start=1):
         entry["rank"] = None if entry["topic"] == OUTLIER else rank
         entry["from_outliers"] = moved.get(entry["topic"]) if entry["topic"] != OUTLIER else None
     return entries
 
 
-def _moved_shares(inputs: ReportInputs) -> dict[int, float]:
+def moved_shares(inputs: ReportInputs) -> dict[int, float]:
     """Per topic, the share of its prompts that the outlier step put there.
 
     HDBSCAN gives every member of a cluster a probability above 0; the outlier step
@@ -122,7 +122,7 @@ def _moved_shares(inputs: ReportInputs) -> dict[int, float]:
     return {int(t): round(float(v), 4) for t, v in moved.items()}
 
 
-def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], config: dict) -> None:
+def topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], config: dict) -> None:
     """Add score, criteria, benchmark and example figures to each topic entry in place."""
     rows = inputs.rows
     has_topic, has_score = "topic" in rows, "score" in rows
@@ -341,8 +341,8 @@ def summarize(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
     rows = inputs.rows
     total = len(rows)
     bins = score_bins(rows["score"]) if "score" in rows else []
-    topics = _topic_entries(inputs, total)
-    _topic_scores(inputs, topics, bins, config)
+    topics = topic_entries(inputs, total)
+    topic_scores(inputs, topics, bins, config)
     categories, topic_category = _categories(inputs.topic_info, total)
     labels = {c["category"]: c["label"] for c in categories}
     for topic in topics:
