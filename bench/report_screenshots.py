@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 FIRST_SCREEN = {"width": 1280, "height": 800}
+TALL = {"width": 1280, "height": 1100}
 SHOTS = ("report-first-screen.png", "report-map.png", "report-topic-card.png")
 
 # Names (text) of the topics and categories drawn inside the first viewport, not hidden.
@@ -55,6 +56,12 @@ def capture_in(context, report: Path, out: Path) -> dict[str, list[str]]:
         shown = first_screen(page)
         page.screenshot(path=str(out / SHOTS[0]))
         assert shown["topics"], "the first screen shows no topic names"
+        # Tall enough for the whole map section: an element taller than the window is shot
+        # by resizing it, which makes plotly redraw halfway.
+        page.set_viewport_size(TALL)
+        page.wait_for_function("document.querySelector('#map-section')"
+                               ".getBoundingClientRect().height < innerHeight")
+        page.wait_for_timeout(500)       # plotly's responsive redraw after the resize
         page.locator("#map-section").screenshot(path=str(out / SHOTS[1]))
         page.locator("details.topic[open]").first.screenshot(path=str(out / SHOTS[2]))
     finally:

@@ -26,7 +26,7 @@ NO_CATEGORY_COLOUR = "#6b7c93"
 # The plot's drawing area in pixels at the report's width, for keeping labels apart.
 PLOT_WIDTH, PLOT_HEIGHT = 1140, 680
 CATEGORY_FONT, TOPIC_FONT = 16, 11
-CHAR_WIDTH = 0.56           # average glyph width of a sans-serif font, in font sizes
+CHAR_WIDTH = 0.62           # average glyph width of a (bold) sans-serif font, in font sizes
 
 
 @dataclass
@@ -78,7 +78,7 @@ def _place(candidates: list[dict[str, Any]], scale: float) -> list[dict[str, Any
     for item in candidates:
         size = item["size"]
         box = Box(item["x"] * scale, -item["y"] * scale,
-                  len(item["text"]) * size * CHAR_WIDTH / 2 + 3, size * 0.7 + 2)
+                  len(item["text"]) * size * CHAR_WIDTH / 2 + 4, size * 0.75 + 2)
         if any(box.overlaps(other) for other in placed):
             continue
         placed.append(box)
@@ -110,15 +110,18 @@ def map_figure(rows: Any, positions: np.ndarray, store: np.ndarray, topics: list
     colours = category_colours(categories)
     category_of = np.array([by_topic.get(t, {}).get("category") for t in topic_of], dtype=object)
     outlier = topic_of == OUTLIER
-    data = [_trace(outlier, xs, ys, store, OUTLIER_COLOUR, 0.25, 3, False)]
     groups = [(c["category"], colours[c["category"]]) for c in categories]
     groups.append((None, NO_CATEGORY_COLOUR))
-    for category, colour in groups:
-        members = ~outlier & np.array([c == category for c in category_of], dtype=bool)
-        data.append(_trace(members & ~core, xs, ys, store, colour, 0.18, 4, True))
-        data.append(_trace(members & core, xs, ys, store, colour, 0.7, 5, False))
+    members = [~outlier & np.array([c == category for c in category_of], dtype=bool)
+               for category, _ in groups]
+    # Faint first, so the points HDBSCAN clustered are drawn on top of them.
+    data = [_trace(outlier, xs, ys, store, OUTLIER_COLOUR, 0.25, 3, False)]
+    data += [_trace(inside & ~core, xs, ys, store, colour, 0.18, 4, True)
+             for inside, (_, colour) in zip(members, groups, strict=True)]
+    data += [_trace(inside & core, xs, ys, store, colour, 0.7, 5, False)
+             for inside, (_, colour) in zip(members, groups, strict=True)]
     span = max(np.ptp(xs) if len(xs) else 1, 1e-6), max(np.ptp(ys) if len(ys) else 1, 1e-6)
-    scale = min(PLOT_WIDTH / span[0], PLOT_HEIGHT / span[1])
+    scale = min(PLOT_WIDTH / span[0], PLOT_HEIGHT / span[1]) / 1.1   # plotly pads the range
     candidates = []
     for category in categories:
         members = np.isin(topic_of, category["topics"])

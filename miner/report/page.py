@@ -159,14 +159,17 @@ def _answer(summary: dict[str, Any], per_category: int) -> list[dict[str, Any]]:
 
 def category_line(category: dict[str, Any], members: list[dict[str, Any]],
                   mean: float | None) -> str:
-    """One line about a category: how many topics, the largest by name, how hard."""
-    names = ", ".join(shorten(t["label"], 32) for t in members[:3])
-    line = f"{len(members)} topic{'s' if len(members) != 1 else ''}, mostly {names}"
+    """One line about a category: its size, how hard it is against the run, and how much of
+    the benchmark it gave."""
+    line = f"{len(members)} topic{'s' if len(members) != 1 else ''} · {category['size']:,} prompts"
     score = category.get("mean_score")
     if score is not None and mean is not None:
         side = "above" if score > mean + 0.05 else "below" if score < mean - 0.05 else "at"
-        line += f"; mean score {score:.2f}, {side} the {mean:.2f} average"
-    return line + "."
+        line += f" · score {score:.2f}, {side} the {mean:.2f} mean"
+    taken = [t["selected"] for t in members if t.get("selected") is not None]
+    if taken:
+        line += f" · {sum(taken):,} in the benchmark"
+    return line
 
 
 OPEN_PER_CATEGORY = 5

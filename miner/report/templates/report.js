@@ -42,6 +42,9 @@
     var spec = data.figures[name];
     if (!spec) { div.remove(); return; }
     if (name === "map") mapHovers(spec);
+    // A fixed height on the element: plotly's responsive resize takes the element's height,
+    // and an element sized by its content would collapse on the first window resize.
+    if (spec.layout.height) div.style.height = spec.layout.height + "px";
     // Only the map gets plotly's toolbar (zoom, pan); the bar charts are read as they are.
     drawn.push(Plotly.newPlot(div, spec.data, spec.layout,
       { displaylogo: false, responsive: true, displayModeBar: name === "map" }));
