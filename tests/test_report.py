@@ -340,7 +340,8 @@ def test_first_screen_lists_categories_with_their_largest_topics(full_run):
                    for c in summary["categories"]]
     assert shown == [label for labels in by_category for label in labels[:5]]
     lines = re.findall(r'<p class="line">(.*?)</p>', answer)
-    assert len(lines) == len(names) and all(line.startswith("2 topics, ") for line in lines)
+    assert len(lines) == len(names)
+    assert all(line.startswith("2 topics · 56 prompts · score ") for line in lines)
     assert "above the" in answer or "below the" in answer, "each line compares difficulty"
     assert "in the benchmark" in lines[0]
     assert answer.index(names[0]) < html.index('id="overview"'), "the funnel comes after"
