@@ -42,6 +42,7 @@ class LineProgress(tqdm):
         """One progress line per call tqdm makes (it calls at most once per mininterval)."""
         if self.n == 0 or msg == "":        # nothing done yet, or tqdm clearing its bar
             return True
+        self.printed = True
         self.fp.write(self.line() + "\n")
         self.fp.flush()
         return True
@@ -66,8 +67,10 @@ class LineProgress(tqdm):
         return printable(text)
 
     def close(self) -> None:
-        """A last line when work was done since the previous one."""
-        if not self.disable and self.n and self.n != self.last_print_n:
+        """A last line when work was done since the previous line (work over before the
+        first line was due stays silent, as it was before)."""
+        if (not self.disable and getattr(self, "printed", False)
+                and self.n != self.last_print_n):
             self.fp.write(self.line() + "\n")
             self.fp.flush()
             self.last_print_n = self.n

@@ -50,3 +50,12 @@ def test_unknown_total_and_control_characters(monkeypatch):
         pass
     last = err.getvalue().splitlines()[-1]
     assert last.startswith("reading a\\x1b[31mb: 3 rows") and "%" not in last
+
+
+def test_work_over_before_the_first_line_stays_silent(monkeypatch):
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setattr(console, "LINE_SECONDS", 3600.0)
+    with console.progress(total=40, desc="embedding", unit="prompt") as bar:
+        bar.update(40)
+    assert err.getvalue() == ""
