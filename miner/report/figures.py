@@ -18,7 +18,6 @@ from miner.report.summary import OUTLIER
 Figure = dict[str, Any]
 PALETTE = list(qualitative.Dark24) + list(qualitative.Light24)
 OUTLIER_COLOUR = "#b0b0b0"
-OTHER_COLOUR = "#7f7f7f"
 _FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
 
 
