@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the run builder lives in tests/
 
 from miner.config import load_config  # noqa: E402
-from miner.report import write_report  # noqa: E402
+from miner.report import read_summary, run_report  # noqa: E402
 from miner.run import Run  # noqa: E402
 from tests.test_report_fixtures import build_large_run  # noqa: E402
 
@@ -43,7 +43,8 @@ def source_texts() -> list[str]:
 
 def main(sizes: list[int]) -> None:
     texts = source_texts()
-    config = load_config()["report"]
+    full_config = load_config()
+    config = full_config["report"]
     print(f"caps: map_points={config['map_points']}, table_rows={config['table_rows']}")
     print(
         f"{'prompts':>9} {'topics':>6} {'MB':>6} {'wall s':>7} {'CPU s':>6} {'peak GiB':>8}"
@@ -55,7 +56,8 @@ def main(sizes: list[int]) -> None:
             path = Path(folder)
             build_large_run(path, n, texts)
             started, cpu_started = time.perf_counter(), time.process_time()
-            summary = write_report(Run(path), config)
+            run_report(Run(path), full_config, force=True)
+            summary = read_summary(Run(path))
             seconds = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
             megabytes = (path / "report" / "index.html").stat().st_size / 1e6

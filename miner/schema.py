@@ -186,6 +186,7 @@ REPORT: dict[str, Alternatives] = {
     "map_topics": [at_least(0)],
     "topic_bars": [at_least(1)],
     "examples_per_topic": [at_least(0)],
+    "open_cards": [at_least(0)],
     "selected_per_topic": [at_least(0)],
     "table_rows": [at_least(0)],
     "hover_chars": [at_least(1)],

@@ -257,7 +257,13 @@ def test_topics_command_prints_table_and_json(clustered):
     info = json.loads(run.file("topic_info.json").read_text())
     result = CliRunner().invoke(main, ["topics", "--run", str(run.path), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == info
+    printed = json.loads(result.output)
+    assert {k: v for k, v in printed.items() if k != "topics"} == {
+        k: v for k, v in info.items() if k != "topics"}
+    for got, want in zip(printed["topics"], info["topics"], strict=True):
+        assert {k: got[k] for k in want} == want          # topic_info.json's, plus the report's
+        assert [r["id"] for r in got["representatives"]] == want["representative_ids"]
+        assert all(r["text"] for r in got["representatives"])
     table = CliRunner().invoke(main, ["topics", "--run", str(run.path)])
     assert table.exit_code == 0
     lines = table.output.splitlines()

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from bench.report_screenshots import SHOTS, capture_in
 from miner.cli import main
 from miner.config import load_config
 from miner.report import run_report
@@ -112,25 +113,40 @@ def test_loads_offline_with_no_request_leaving_the_machine(report):
 def test_charts_render(report):
     run, page = report
     summary = json.loads((run / "report" / "summary.json").read_text())
-    assert page.count(".js-plotly-plot") == 8
+    assert page.count(".js-plotly-plot") == 5, "funnel, map, difficulty, shares, scores"
     topics = [t for t in summary["topics"] if t["topic"] != -1]
-    boxes = 1 + len(summary["categories"]) + len(summary["topics"])
-    assert page.count('[data-figure="treemap"] g.slice') == boxes, "root, categories, topics"
     marked = sum(1 for t in topics if t["selected"])
     per_trace = page.page.eval_on_selector_all(
         '[data-figure="difficulty"] .scatterlayer .trace',
         "traces => traces.map(t => t.querySelectorAll('.point').length)",
     )
     assert per_trace == [len(topics) - marked, marked] and 0 < marked < len(topics)
-    assert page.count('[data-figure="funnel"] .point') == len(summary["funnel"])
-    assert page.count('[data-figure="categories"] .bars .point') == len(summary["categories"])
-    assert page.count('[data-figure="topics"] .bars .point') == len(TOPIC_WORDS)
+    assert page.count('[data-figure="funnel"] .bars .point') == len(summary["funnel"])
     assert page.count('[data-figure="map"] .scatterlayer .point') == summary["prompts"]["total"]
+    labels = page.count('[data-figure="map"] .annotation')
+    assert labels >= len(summary["categories"]) + 1, "category and topic names on the map"
+    assert page.count('[data-figure="map"] .legend') == 0
     assert page.count('[data-figure="shares"] .bars .point') == 2 * len(TOPIC_WORDS)
     bins = len(summary["scores"]["bins"])
     assert page.count('[data-figure="scores"] .bars .point') == 2 * bins
-    cards = page.count("#topic-cards article.topic")
-    assert cards == len(TOPIC_WORDS) + 1
+    assert page.count("#topic-cards details.topic") == len(TOPIC_WORDS) + 1
+    assert page.count("#topic-cards details.topic[open]") == 5
+    assert page.count("#answer .cat") == len(summary["categories"])
+
+
+def test_topic_table_sorts_by_outlier_share(report):
+    _, page = report
+    p = page.page
+    first = "() => document.querySelector('#topic-table tbody tr').cells[1].textContent"
+    assert p.evaluate(first) == "python pandas dataframe", "largest first"
+    p.click("#topic-table th:has-text('from outliers')")
+    assert p.evaluate(first) == "python pandas dataframe", "the only topic with moved prompts"
+    p.click("#topic-table th:has-text('from outliers')")
+    assert p.evaluate(first) != "python pandas dataframe", "a second click sorts the other way"
+    p.click("#topic-table th:has-text('#')")
+    ranks = p.eval_on_selector_all("#topic-table tbody tr",
+                                   "rows => rows.map(r => r.cells[0].textContent)")
+    assert ranks == [str(r) for r in sorted(range(1, len(TOPIC_WORDS) + 1), reverse=True)]
 
 
 def test_search_and_filters(report):
@@ -141,11 +157,11 @@ def test_search_and_filters(report):
     rows = page.rows()
     assert len(rows) == 1 and rows[0][0] == "p00061" and sentinel(61) in rows[0][4]
     p.fill("#search", "pandas dataframe")
-    assert {r[1] for r in page.rows()} <= {"#0 python pandas dataframe", "outliers"}
+    assert {r[1] for r in page.rows()} <= {"#1 python pandas dataframe", "outliers"}
     p.fill("#search", "")
     p.select_option("#filter-topic", "3")
     rows = page.rows()
-    assert len(rows) == 28 and {r[1] for r in rows} == {"#3 recipe oven flour"}
+    assert len(rows) == 28 and {r[1] for r in rows} == {"#4 recipe oven flour"}
     p.select_option("#filter-topic", "")
     p.fill("#filter-score", "5")
     rows = page.rows()
@@ -183,34 +199,29 @@ def test_hostile_prompts_render_as_text_and_run_nothing(report):
     assert row[4].startswith(sentinel(27) + " W") and row[4].endswith("…")
     p.fill("#search", "")
     title = p.inner_text("#topic-1 h3")
-    assert title == "#1 <script>window.__pwned = 10</script>"
+    assert title == "#2 <script>window.__pwned = 10</script>"
     keyword = p.locator("#topic-2 .kw").last.inner_text()
     assert keyword == '"><img src=x onerror=alert(11)>'
 
 
-def _luminance(rgb: str) -> float:
-    red, green, blue = (float(v) for v in rgb[rgb.index("(") + 1 : -1].split(","))
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def test_treemap_boxes_darken_with_difficulty(report):
-    run, page = report
+def test_first_screen_shows_what_people_ask(report, browser_context, tmp_path):
+    """At 1280x800 the first screen names categories and their topics; screenshots saved."""
+    run, _ = report
     summary = json.loads((run / "report" / "summary.json").read_text())
-    fills = dict(
-        page.page.eval_on_selector_all(
-            '[data-figure="treemap"] g.slice',
-            "gs => gs.map(g => [g.textContent, g.querySelector('path.surface').style.fill])",
-        )
-    )
-    by_mean = sorted(
-        (t for t in summary["topics"] if t["topic"] != -1), key=lambda t: t["mean_score"]
-    )
-    shades = []
-    for topic in by_mean:
-        (fill,) = [f for text, f in fills.items() if f"(#{topic['topic']})" in text]
-        shades.append(_luminance(fill))
-    assert shades == sorted(shades, reverse=True), "the harder the topic, the darker its box"
-    assert page.count('[data-figure="treemap"] .colorbar') == 1
+    shown = capture_in(browser_context, run / "report" / "index.html", tmp_path)
+    assert shown["categories"] == [c["label"] for c in summary["categories"]]
+    wanted = {t["label"] for t in summary["topics"] if t["topic"] != -1}
+    assert set(shown["topics"]) == wanted, "every topic of this small run is on the first screen"
+    assert "overview" not in shown["sections"], "the funnel and number cards come below"
+    for name in SHOTS:
+        assert png_pixels(tmp_path / name)[0] > 300
+
+
+def test_first_screen_check_fails_without_topic_names(browser_context, tmp_path):
+    run = build_run(tmp_path / "run", hostile=False, artifacts=("funnel", "scores"))
+    run_report(Run(run), load_config())
+    with pytest.raises(AssertionError, match="no topic names"):
+        capture_in(browser_context, run / "report" / "index.html", tmp_path / "shots")
 
 
 def _texts(page: Page, selector: str) -> list[str]:
@@ -220,27 +231,27 @@ def _texts(page: Page, selector: str) -> list[str]:
 def test_labels_show_as_written_in_every_chart(report):
     _, page = report
     p = page.page
-    name = f"{QUOTED_LABEL} (#4)"
-    category = f"c2: {QUOTED_CATEGORY}"
-    assert name in _texts(page, '[data-figure="topics"] .ytick text')
+    name = f"{QUOTED_LABEL} (#5)"
     assert name in _texts(page, '[data-figure="shares"] .ytick text')
-    assert category in _texts(page, '[data-figure="topics"] .legendtext')
-    boxes = _texts(page, '[data-figure="treemap"] g.slice')
-    assert f"{QUOTED_CATEGORY} (c2)" in boxes and any(b.startswith(name) for b in boxes)
+    assert QUOTED_CATEGORY in _texts(page, "#answer .cat h2 .name")
+    assert QUOTED_LABEL in _texts(page, "#answer .tname")
+    notes = _texts(page, '[data-figure="map"] .annotation-text')
+    assert QUOTED_CATEGORY in notes and any(n.startswith('"q" & <b>b</b>') for n in notes)
     # No markup of a label became an element: no link, no bold or italic text.
     assert p.evaluate("document.querySelectorAll('.js-plotly-plot a').length") == 0
     styled = "Array.from(document.querySelectorAll('.js-plotly-plot tspan[style]'))"
-    marked_up = "t => !t.closest('.hoverlayer') && /bold|italic/.test(t.getAttribute('style'))"
+    marked_up = ("t => !t.closest('.hoverlayer') && !t.closest('.annotation') "
+                 "&& /bold|italic/.test(t.getAttribute('style'))")
     assert p.evaluate(f"{styled}.filter({marked_up}).length") == 0
+    italic = ("Array.from(document.querySelectorAll('.annotation tspan[style]'))"
+              ".filter(t => /italic/.test(t.getAttribute('style'))).length")
+    assert p.evaluate(italic) == 0, "the category's <i> shows as text"
 
-    p.locator('[data-figure="treemap"] g.slice', has_text="(#4)").hover()
-    hover = p.text_content('[data-figure="treemap"] .hoverlayer')
-    assert hover.startswith(name) and "prompts" in hover
     hover = p.evaluate(
         """() => {
             const div = document.querySelector('[data-figure="difficulty"]');
             for (let c = 0; c < div.data.length; c++) {
-                const i = div.data[c].hovertext.findIndex(t => t.includes('(#4)'));
+                const i = div.data[c].hovertext.findIndex(t => t.includes('(#5)'));
                 if (i >= 0) {
                     Plotly.Fx.hover(div, [{curveNumber: c, pointNumber: i}]);
                     return div.querySelector('.hoverlayer').textContent;

@@ -47,6 +47,7 @@ HOSTILE_KEYWORD = '"><img src=x onerror=alert(11)>'
 # enough that no chart shortens them).
 QUOTED_LABEL = '"q" & <b>b</b> <a href=javascript:x>l</a> &lt;'
 QUOTED_CATEGORY = 'two: "quoted" & <i>co</i>'
+MOVED = (20, 21, 22)
 
 
 def sentinel(i: int) -> str:
@@ -115,7 +116,8 @@ def build_run(
             {
                 "id": ids,
                 "topic": topics,
-                "probability": rng.uniform(0.3, 1, n),
+                # Topic 0's prompts 20-22 were moved there by the outlier step (probability 0).
+                "probability": np.where(np.isin(np.arange(n), MOVED), 0.0, rng.uniform(0.3, 1, n)),
                 "x": xy[:, 0].astype("float32"),
                 "y": xy[:, 1].astype("float32"),
             }

@@ -51,9 +51,10 @@ def report(
 ) -> None:
     """Write RUN/report/index.html: one file that opens from disk with no network.
 
-    It shows what the run holds so far (the funnel, topic distribution and map, per-topic
-    scores and examples, the judge, the benchmark against the source, a searchable prompt
-    table) and names the artifacts still missing.
+    It opens on what people ask (broad categories with their largest topics and shares),
+    then a labelled map, the funnel, a sortable table of all topics, difficulty by topic, the
+    benchmark against the source, the judge, per-topic cards and a searchable prompt table;
+    it names the artifacts still missing.
     """
     from miner.report import read_summary, run_report
 

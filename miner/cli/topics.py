@@ -20,14 +20,18 @@ from miner.cli.options import DEFAULT_RUN, json_option, print_json
 def topics(run_dir: Path, by_category: bool, n_keywords: int, as_json: bool) -> None:
     """Print each topic's size, share, category, label and keywords, largest first.
 
-    --json prints all of topic_info.json (topics, categories, outlier counts).
+    --json prints all of topic_info.json (topics, categories, outlier counts) and, per topic,
+    its rank by size, scored prompts and mean score (as the report counts them), the share
+    of its prompts the outlier step moved there, and its representative prompts' texts.
     """
     from miner.artifacts import read_topic_info
     from miner.cluster.table import format_table
     from miner.run import Run
 
-    info = read_topic_info(Run(run_dir))
     if as_json:
-        print_json(info)
+        from miner.report.topics_json import topics_json
+
+        print_json(topics_json(Run(run_dir)))
         return
+    info = read_topic_info(Run(run_dir))
     click.echo(format_table(info, by_category=by_category, n_keywords=n_keywords))

@@ -51,8 +51,9 @@ class ReportInputs:
     """Everything the report draws from, joined onto prompts.parquet's rows."""
 
     rows: pd.DataFrame
-    """One row per prompt, in prompts.parquet order: id, exact_dup, near_dup, and, when the
-    artifacts exist, topic, probability, x, y, score, status, one column per criterion, selected."""
+    """One row per prompt, in prompts.parquet order: id, exact_dup, near_dup, source (when
+    prompts.parquet has it), and, when the artifacts exist, topic, probability, x, y, score,
+    status, one column per criterion, selected."""
     texts: pa.ChunkedArray | None
     """prompts.parquet's text column, row-aligned with `rows` (None with include_text off)."""
     funnel: list[dict[str, Any]] | None = None
@@ -124,9 +125,12 @@ def _selected_ids(run: Run, inputs: ReportInputs) -> set[str] | None:
 
 
 def _read_prompts(run: Run) -> pd.DataFrame:
-    """id plus exact_dup / near_dup flags of every prompt, in file order."""
-    table = read_table(run, PROMPTS, ["id"], optional=["dup_of", "near_dup_of"])
+    """id plus exact_dup / near_dup flags (and `source`, when the log has one) of every
+    prompt, in file order."""
+    table = read_table(run, PROMPTS, ["id"], optional=["dup_of", "near_dup_of", "source"])
     rows = pd.DataFrame({"id": pd.Series(table.column("id").to_pylist(), dtype=object).astype(str)})
+    if "source" in table.column_names:
+        rows["source"] = pd.Series(table.column("source").to_pylist(), dtype=object)
     _unique_ids(run, PROMPTS, rows["id"])
     for name, column in (("exact_dup", "dup_of"), ("near_dup", "near_dup_of")):
         present = column in table.column_names

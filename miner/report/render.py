@@ -40,12 +40,14 @@ def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
+PLOTLY_BUNDLE = Path(__file__).resolve().parent / "vendor" / "plotly-basic.min.js"
+
+
 @lru_cache(maxsize=1)
 def plotly_js() -> str:
-    """plotly.js from the installed plotly package, made safe to inline."""
-    from plotly.offline import get_plotlyjs
-
-    source = get_plotlyjs()
+    """plotly.js's basic bundle (scatter and bar, 1.2 MB against the full bundle's 4.6 MB),
+    shipped in miner/report/vendor/, made safe to inline."""
+    source = PLOTLY_BUNDLE.read_text("utf-8")
     # An inline script ends at the first `</script`; plotly.js holds none today, but be sure.
     return source.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 

@@ -7,8 +7,6 @@ benchmark question first.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 
@@ -19,11 +17,6 @@ def shorten(text: str, limit: int) -> str:
     """`text` with whitespace runs collapsed, cut to `limit` characters with an ellipsis."""
     flat = " ".join(text[: limit * 4 + 16].split())
     return flat if len(flat) <= limit else flat[: max(limit - 1, 0)].rstrip() + "…"
-
-
-def wrap_lines(text: str, width: int = 60) -> list[str]:
-    """Lines of at most `width` characters (long words are broken), for chart hovers."""
-    return textwrap.wrap(text, width=width, break_long_words=True) or [""]
 
 
 # Prompts of each topic the map sample takes before filling up uniformly.

@@ -17,6 +17,8 @@ from miner.artifacts import SCORE_SUMMARY, SCORES
 from miner.report.inputs import ReportInputs
 
 OUTLIER = -1
+# A criterion met (or missed) by more than this share of scored prompts does not tell them apart.
+UNDISCRIMINATING = 0.95
 
 
 def _number(value: Any) -> float | int | None:
@@ -76,7 +78,7 @@ def _categories(info: dict[str, Any] | None, total: int) -> tuple[list[dict], di
     return categories, topic_category
 
 
-def _topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
+def topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
     """One entry per topic (outliers included as topic -1), largest first."""
     info = {int(t["topic"]): t for t in (inputs.topic_info or {}).get("topics", [])}
     rows = inputs.rows
@@ -98,10 +100,29 @@ def _topic_entries(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
             }
         )
     entries.sort(key=lambda e: (e["topic"] == OUTLIER, -e["size"], e["topic"]))
+    moved = moved_shares(inputs)
+    for rank, entry in enumerate(entries, start=1):
+        entry["rank"] = None if entry["topic"] == OUTLIER else rank
+        entry["from_outliers"] = moved.get(entry["topic"]) if entry["topic"] != OUTLIER else None
     return entries
 
 
-def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], config: dict) -> None:
+def moved_shares(inputs: ReportInputs) -> dict[int, float]:
+    """Per topic, the share of its prompts that the outlier step put there.
+
+    HDBSCAN gives every member of a cluster a probability above 0; the outlier step
+    (`cluster.outliers: embeddings`) moves a prompt HDBSCAN left out to the nearest topic
+    with probability 0, so a topic's members with probability 0 came from that step.
+    """
+    rows = inputs.rows
+    if "probability" not in rows or "topic" not in rows:
+        return {}
+    placed = rows[rows["topic"].notna() & rows["probability"].notna()]
+    moved = (placed["probability"] <= 0).groupby(placed["topic"].astype(int)).mean()
+    return {int(t): round(float(v), 4) for t, v in moved.items()}
+
+
+def topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], config: dict) -> None:
     """Add score, criteria, benchmark and example figures to each topic entry in place."""
     rows = inputs.rows
     has_topic, has_score = "topic" in rows, "score" in rows
@@ -114,7 +135,7 @@ def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], co
         entry.update(scored=None, mean_score=None, score_histogram=[], criteria={})
         entry.update(selected=None, selected_ids=[])
         if has_score:
-            scores = group["score"]
+            scores = group.loc[~group["exact_dup"], "score"]
             entry["scored"] = int(scores.notna().sum())
             entry["mean_score"] = _number(scores.mean()) if entry["scored"] else None
             entry["score_histogram"] = histogram(scores, bins)
@@ -135,7 +156,7 @@ def _topic_scores(inputs: ReportInputs, entries: list[dict], bins: list[int], co
 def _criteria_rates(inputs: ReportInputs) -> pd.DataFrame:
     """Per topic (index), the share of its scored prompts meeting each criterion (columns)."""
     rows = inputs.rows
-    scored = rows[rows["score"].notna()]
+    scored = rows[rows["score"].notna() & ~rows["exact_dup"]]
     return scored[inputs.criteria].astype(float).groupby(scored["topic"]).mean()
 
 
@@ -165,7 +186,7 @@ def _category_scores(
     if "score" not in rows or "topic" not in rows or not categories:
         return
     of_row = rows["topic"].map(topic_category)
-    grouped = rows["score"].groupby(of_row, dropna=True)
+    grouped = rows["score"].where(~rows["exact_dup"]).groupby(of_row, dropna=True)
     counts, means = grouped.count(), grouped.mean()
     for category in categories:
         scored = int(counts.get(category["category"], 0))
@@ -187,15 +208,16 @@ def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
     rows, summary = inputs.rows, inputs.score_summary or {}
     if "score" not in rows and not summary:
         return None
+    texts = rows[~rows["exact_dup"]]          # the judge saw each distinct text once
     by_status: dict[str, int] = {}
     if "status" in rows:
-        counts = rows.loc[rows["status"].notna(), "status"].astype(str).value_counts()
+        counts = texts.loc[texts["status"].notna(), "status"].astype(str).value_counts()
         by_status = {str(k): int(v) for k, v in counts.items()}
     name = summary.get("judge") or ", ".join(inputs.judges) or None
     rubric = summary.get("rubric") or ", ".join(inputs.rubrics) or None
     heuristic = bool(summary.get("offline")) or "heuristic" in str(name or "").lower()
-    scored = int(rows["score"].notna().sum()) if "score" in rows else summary.get("scored")
-    rated = int(rows["status"].notna().sum()) if "status" in rows else None
+    scored = int(texts["score"].notna().sum()) if "score" in rows else summary.get("scored")
+    rated = int(texts["status"].notna().sum()) if "status" in rows else None
     return {
         "name": None if name is None else str(name),
         "rubric": None if rubric is None else str(rubric),
@@ -214,10 +236,13 @@ def _judge(inputs: ReportInputs) -> dict[str, Any] | None:
 
 
 def _scores(inputs: ReportInputs, bins: list[int]) -> dict[str, Any] | None:
-    rows = inputs.rows
-    if "score" not in rows:
+    if "score" not in inputs.rows:
         return None
+    rows = inputs.rows[~inputs.rows["exact_dup"]]     # distinct texts, as the judge saw them
     scored = rows["score"].notna()
+    criteria = {
+        name: _number(rows.loc[scored, name].astype(float).mean()) for name in inputs.criteria
+    }
     return {
         "scored": int(scored.sum()),
         "unscored": int((~scored).sum()),
@@ -225,8 +250,12 @@ def _scores(inputs: ReportInputs, bins: list[int]) -> dict[str, Any] | None:
         "mean": _number(rows["score"].mean()),
         "bins": bins,
         "histogram": histogram(rows["score"], bins),
-        "criteria": {
-            name: _number(rows.loc[scored, name].astype(float).mean()) for name in inputs.criteria
+        "criteria": criteria,
+        "undiscriminating": {
+            name: "nearly every prompt meets it" if rate > UNDISCRIMINATING
+            else "nearly no prompt meets it"
+            for name, rate in criteria.items()
+            if rate is not None and (rate > UNDISCRIMINATING or rate < 1 - UNDISCRIMINATING)
         },
     }
 
@@ -248,6 +277,7 @@ def _benchmark(inputs: ReportInputs, topics: list[dict], bins: list[int]) -> dic
         "topic_shares": [
             {
                 "topic": t["topic"],
+                "rank": t["rank"],
                 "label": t["label"],
                 "source": t["share"],
                 "benchmark": _share(t["selected"] or 0, n_taken),
@@ -264,19 +294,46 @@ def _benchmark(inputs: ReportInputs, topics: list[dict], bins: list[int]) -> dic
 def _funnel(inputs: ReportInputs) -> list[dict[str, Any]]:
     """funnel.json's steps, continued through dedup, scoring and selection.
 
-    After dedup every step counts distinct prompts only, so the funnel never widens.
+    After dedup every step counts distinct texts only (exact duplicates once, the way the
+    judge sees them), so the funnel never widens and its `scored` step is the one count of
+    scored prompts the whole report (cards, judge table, topics) uses.
     """
     rows = inputs.rows
     steps = list(inputs.funnel or [{"step": "prompts", "count": len(rows)}])
-    distinct = ~rows["exact_dup"] & ~rows["near_dup"]
-    if int(distinct.sum()) < steps[-1]["count"]:
-        steps.append({"step": "no exact or near duplicate", "count": int(distinct.sum())})
+    texts = ~rows["exact_dup"]
+    if int(texts.sum()) < steps[-1]["count"]:
+        steps.append({"step": "distinct texts", "count": int(texts.sum())})
+    candidates = texts & ~rows["near_dup"]
     if "score" in rows:
-        scored = int((distinct & rows["score"].notna()).sum())
-        steps.append({"step": "scored (distinct)", "count": scored})
+        steps.append({"step": "scored", "count": int((texts & rows["score"].notna()).sum())})
+        candidates &= rows["score"].notna()
+    if int(candidates.sum()) < steps[-1]["count"]:
+        steps.append({"step": "not a near-duplicate", "count": int(candidates.sum())})
     if inputs.n_questions is not None:
         steps.append({"step": "benchmark questions", "count": inputs.n_questions})
     return steps
+
+
+def _sources(inputs: ReportInputs, total: int) -> list[dict[str, Any]]:
+    """Per value of prompts.parquet's `source` (when it has two or more): prompts, share,
+    scored distinct texts, their mean score and the benchmark questions taken; largest first."""
+    rows = inputs.rows
+    if "source" not in rows or rows["source"].nunique(dropna=True) < 2:
+        return []
+    result = []
+    for name, group in rows.groupby(rows["source"].fillna("(none)").astype(str), sort=False):
+        texts = group[~group["exact_dup"]]
+        scored = int(texts["score"].notna().sum()) if "score" in group else None
+        result.append({
+            "source": name,
+            "size": len(group),
+            "share": _share(len(group), total),
+            "scored": scored,
+            "mean_score": _number(texts["score"].mean()) if scored else None,
+            "selected": int(group["selected"].sum()) if "selected" in group else None,
+        })
+    result.sort(key=lambda r: (-r["size"], r["source"]))
+    return result
 
 
 def summarize(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
@@ -284,8 +341,8 @@ def summarize(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
     rows = inputs.rows
     total = len(rows)
     bins = score_bins(rows["score"]) if "score" in rows else []
-    topics = _topic_entries(inputs, total)
-    _topic_scores(inputs, topics, bins, config)
+    topics = topic_entries(inputs, total)
+    topic_scores(inputs, topics, bins, config)
     categories, topic_category = _categories(inputs.topic_info, total)
     labels = {c["category"]: c["label"] for c in categories}
     for topic in topics:
@@ -304,6 +361,7 @@ def summarize(inputs: ReportInputs, config: dict[str, Any]) -> dict[str, Any]:
             "near_duplicates": int((rows["near_dup"] & ~rows["exact_dup"]).sum()),
         },
         "funnel": _funnel(inputs),
+        "sources": _sources(inputs, total),
         "categories": categories,
         "topics": topics,
         "scores": scores,
