@@ -98,6 +98,7 @@ def score_set(rows: list[tuple[str, str, int, int]], questions: list[Question],
     result["bootstrap_s"] = round(time.perf_counter() - started, 3)
     win, win_low, win_high = ratings.win_rate(baseline)
     games = {m: sum(1 for b in battles if b[1] == m) for m in played}
+    games[baseline] = len(battles)
     order = np.argsort(-ratings.rating, kind="stable")
     result["ratings"] = [{
         "model": played[i], "rating": round(float(ratings.rating[i]), 2),
