@@ -200,7 +200,7 @@ VALIDATE: dict[str, Alternatives] = {
     "level": [Interval(float, 0, 1, closed="neither")],
     "seed": [SEED],
     "strong_weight": [at_least(1)],
-    "answer_max_tokens": [at_least(1)],
+    "answer_max_tokens": [at_least(1), None],
     "judge_max_tokens": [at_least(1)],
     "max_answer_chars": [at_least(1)],
 }

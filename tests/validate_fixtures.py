@@ -29,11 +29,14 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def make_validation_run(path, hard: int = 30, easy: int = 60, selected: int = 20) -> Run:
-    """prompts.parquet and benchmark/selection.parquet of a small mined run."""
+def make_validation_run(path, hard: int = 30, easy: int = 60, selected: int = 20,
+                        texts: list[str] | None = None) -> Run:
+    """prompts.parquet and benchmark/selection.parquet of a small mined run: the first
+    `selected` prompts are the benchmark (`texts` replaces the HARD and EASY prompts)."""
     rows, selection = [], []
-    texts = [f"HARD task {i}: prove the bound" for i in range(hard)]
-    texts += [f"EASY chat {i}: say hi" for i in range(easy)]
+    if texts is None:
+        texts = [f"HARD task {i}: prove the bound" for i in range(hard)]
+        texts += [f"EASY chat {i}: say hi" for i in range(easy)]
     for i, text in enumerate(texts):
         rows.append({"id": f"p{i}", "text": text, "hash": text_hash(text), "dup_of": None,
                      "near_dup_of": None})

@@ -30,12 +30,13 @@ from miner.validate.questions import Question
 NAMESPACE = "validate-answer-v1"
 
 
-def resolve_model(config: Mapping[str, Any], name: str, max_tokens: int) -> LLMSpec:
+def resolve_model(config: Mapping[str, Any], name: str, max_tokens: int | None) -> LLMSpec:
     """The endpoint of model `name` (`models.<name>` in config, checked against the schema,
-    else that model at $OPENAI_BASE_URL), answering with at most `max_tokens`."""
+    else that model at $OPENAI_BASE_URL), answering with at most `max_tokens` (None: the
+    entry's own max_tokens)."""
     entry = schema.check_tree(("models",), {name: (config.get("models") or {}).get(name)})[name]
     spec = resolve_endpoint({**config, "judges": {name: entry}}, name)
-    return dataclasses.replace(spec, max_tokens=max_tokens)
+    return spec if max_tokens is None else dataclasses.replace(spec, max_tokens=max_tokens)
 
 
 def answer_params(spec: LLMSpec) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """What `miner validate` would send and cost, calling nothing.
 
 Answers: per model, the questions (benchmark and control) neither its answer file nor the
-cache answers; input tokens are the prompts (characters / 4), output at most
-`validate.answer_max_tokens` each. Judgments: two games per model other than the baseline and
-question; a game whose two answers are known (file or cache) is looked up in the cache, the
-rest are to judge, their answers counted at their known length or at `answer_max_tokens`
-(an upper bound); output at most `validate.judge_max_tokens` each. Priced from `prices:`.
+cache answers; input tokens are the prompts (characters / 4), output at most the model's
+max_tokens (`validate.answer_max_tokens`) each. Judgments: two games per model other than the
+baseline and question; a game whose two answers are known (file or cache) is looked up in the
+cache, the rest are to judge, their answers counted at their known length or at the longest
+max_tokens (an upper bound); output at most `validate.judge_max_tokens` each. Priced from
+`prices:`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ TOKEN_ESTIMATE = "characters / 4"
 
 def _answers(p: dict[str, Any], cache: LLMCache | None, config: Config,
              known: dict[str, dict[str, str]]) -> dict[str, Any]:
-    section, result = p["section"], {}
+    result: dict[str, Any] = {}
     for model, spec in p["specs"].items():
         given = p["files"].get(model, {})
         known[model] = {q.hash: given[q.uid] for q in p["questions"] if q.uid in given}
@@ -40,7 +41,7 @@ def _answers(p: dict[str, Any], cache: LLMCache | None, config: Config,
                 known[model][request.item] = hit.content
         left = [r for r in requests if r.key not in hits]
         tokens_in = sum(estimate_tokens(r.messages[0]["content"]) for r in left)
-        tokens_out = len(left) * section["answer_max_tokens"]
+        tokens_out = len(left) * (spec.max_tokens if spec is not None else 0)
         name = spec.model if spec is not None else model
         result[model] = {"from_file": sum(q.uid in given for q in p["questions"]),
                          "cached": len(hits), "to_answer": len(left),
@@ -57,7 +58,8 @@ def estimate_validation(run: Run, config: Config, inputs: Inputs) -> dict[str, A
     cache = LLMCache(run.file(JUDGE_CACHE)) if run.has(JUDGE_CACHE) else None
     try:
         answers = _answers(p, cache, config, known)
-        placeholder = "x" * (4 * section["answer_max_tokens"])
+        longest = max((s.max_tokens for s in p["specs"].values() if s is not None), default=0)
+        placeholder = "x" * (4 * longest)
         filled = {m: {q.hash: known[m].get(q.hash, placeholder) for q in p["questions"]}
                   for m in p["models"]}
         games = make_games(p["questions"], filled, baseline, section["max_answer_chars"])
