@@ -357,3 +357,34 @@ def test_missing_baseline_and_unknown_model_keys_are_one_line(tmp_path, scripted
                      "--baseline", "mid", "--judge", "judge")
     assert_cli_error(result, "models.strong.rpm_limit")
     assert config.exists()
+
+
+def test_reference_figures_follow_their_definitions():
+    from miner.validate.files import ReferenceEntry
+    from miner.validate.metrics import against_reference, separability
+    from miner.validate.ratings import Ratings
+
+    samples = np.array([[1000, 1100, 1300], [1000, 1150, 1290], [1000, 1120, 1140],
+                        [1000, 1180, 1160]], dtype=float)
+    ratings = Ratings(("a", "b", "c"), np.array([1000.0, 1130.0, 1250.0]),
+                      np.array([1000.0, 1100.0, 1140.0]), np.array([1000.0, 1180.0, 1300.0]),
+                      samples)
+    # a-b and a-c are apart, b-c overlap
+    assert separability(ratings) == pytest.approx(2 / 3)
+    same = against_reference(ratings, [ReferenceEntry("a", 1), ReferenceEntry("b", 2),
+                                       ReferenceEntry("c", 3), ReferenceEntry("z", 9)])
+    assert same["models"] == ["a", "b", "c"] and same["pairs"] == 3
+    assert same["agreement"] == pytest.approx(2 / 3)      # +1, +1, 0
+    assert same["spearman"] == pytest.approx(1.0) and same["kendall"] == pytest.approx(1.0)
+    # P(c above b) = 3/4 of the rounds: Brier (0 + 0 + (1/4)^2) / 3
+    assert same["brier"] == pytest.approx((0.25 ** 2) / 3)
+    reverse = against_reference(ratings, [ReferenceEntry("a", 3), ReferenceEntry("b", 2),
+                                          ReferenceEntry("c", 1)])
+    assert reverse["agreement"] == pytest.approx(-2 / 3)
+    assert reverse["spearman"] == pytest.approx(-1.0)
+    assert reverse["brier"] == pytest.approx((1 + 1 + 0.75 ** 2) / 3)
+    # with the reference's own intervals, only the pairs it separates count
+    wide = against_reference(ratings, [ReferenceEntry("a", 1, 0, 2),
+                                       ReferenceEntry("b", 2, 1.5, 2.5),
+                                       ReferenceEntry("c", 5, 4, 6)])
+    assert wide["pairs"] == 2 and wide["agreement"] == pytest.approx(1 / 2)

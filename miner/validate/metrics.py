@@ -31,9 +31,10 @@ def _apart(low_a: float, high_a: float, low_b: float, high_b: float) -> bool:
 
 
 def separability(ratings: Ratings) -> float | None:
-    """The share of model pairs whose intervals do not overlap (None under two models)."""
+    """The share of model pairs whose intervals do not overlap (None under two models or
+    without bootstrap rounds)."""
     pairs = list(combinations(range(len(ratings.models)), 2))
-    if not pairs:
+    if not pairs or not len(ratings.samples):
         return None
     apart = sum(_apart(ratings.lower[i], ratings.upper[i], ratings.lower[j], ratings.upper[j])
                 for i, j in pairs)

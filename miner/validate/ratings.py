@@ -65,6 +65,8 @@ class Ratings:
         """Predicted win rate of each model against `baseline`, with its interval."""
         base = self.models.index(baseline)
         point = expected_score(self.rating, self.rating[base])
+        if not len(self.samples):
+            return point, point.copy(), point.copy()
         rounds = expected_score(self.samples, self.samples[:, [base]])
         return point, *_quantiles(rounds, self.level)
 
