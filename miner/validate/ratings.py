@@ -4,9 +4,11 @@ The fit is arena-hard-auto's (`show_result.py`, `compute_mle_elo`): a logistic r
 without intercept or penalty over `+ln 10` / `-ln 10` indicator rows, a win counting 2 and a
 tie 1 toward each side, ratings `400 * coef + 1000` shifted so the baseline is at 1000.
 Battles are aggregated into per-pair counts first, so one fit is a problem of
-`2 x pairs` rows whatever the number of battles; the bootstrap resamples *games* (one
+`2 x pairs` rows whatever the number of battles (the baseline's column is left out: its
+rating is fixed, the others are free); the bootstrap resamples *games* (one
 judgment, with its weight: a strong verdict counts `strong_weight` times) with replacement,
-seeded, and refits on the resampled counts.
+seeded, and refits on the resampled counts, `ROUNDS_PER_FIT` rounds in one block-diagonal
+regression.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ BASE = 10.0
 INIT_RATING = 1000.0
 
 A_WINS, B_WINS, TIE = 0, 1, 2
-# arena-hard-auto fits with sklearn's default lbfgs; Newton steps reach the same optimum in a
-# few iterations on these tiny, well-conditioned problems.
-SOLVER = "newton-cholesky"
+# arena-hard-auto fits with sklearn's default lbfgs; Newton-CG reaches the same optimum in a
+# few steps and works on the sparse block design that fits many rounds at once.
+SOLVER = "newton-cg"
+TOL = 1e-10
+MAX_ITER = 200
+ROUNDS_PER_FIT = 250    # bootstrap rounds fitted together
 
 
 @dataclass(frozen=True)
@@ -116,19 +121,33 @@ class _Design:
 
 
 def _fit(design: _Design, counts: np.ndarray, n_models: int, anchor: int) -> np.ndarray:
+    """Ratings for each row of `counts` (rounds x cells): one logistic regression over the
+    rounds' problems side by side (a block-diagonal design: blocks share nothing, so the
+    joint optimum is every round's own optimum, found in a handful of Newton steps)."""
+    import scipy.sparse as sparse
     from sklearn.linear_model import LogisticRegression
 
-    weights = design.sample_weights(counts)
+    rounds = counts.shape[0]
+    # The likelihood only sees rating differences: the anchor's column is dropped (its
+    # rating fixed at INIT_RATING), which leaves the same optimum as arena-hard-auto's fit
+    # shifted to the anchor, and a Hessian Newton steps can invert.
+    free = np.arange(n_models) != anchor
+    block = sparse.csr_matrix(design.x[:, free])
+    x = sparse.block_diag([block] * rounds, format="csr")
+    y = np.tile(design.y, rounds)
+    weights = np.concatenate([design.sample_weights(c) for c in counts])
     keep = weights > 0
-    if not keep.any():
-        return np.full(n_models, INIT_RATING)
-    model = LogisticRegression(fit_intercept=False, C=np.inf, tol=1e-6, solver=SOLVER)
+    ratings = np.full((rounds, n_models), INIT_RATING)
+    if not keep.any() or len(set(y[keep])) < 2:
+        return ratings
+    model = LogisticRegression(fit_intercept=False, C=np.inf, tol=TOL, solver=SOLVER,
+                               max_iter=MAX_ITER)
     with warnings.catch_warnings():
-        # perfectly separated resamples have no finite optimum: lbfgs stops at max_iter
+        # perfectly separated resamples have no finite optimum: the solver stops at max_iter
         warnings.simplefilter("ignore")
-        model.fit(design.x[keep], design.y[keep], sample_weight=weights[keep])
-    ratings = SCALE * model.coef_[0] + INIT_RATING
-    return ratings + (INIT_RATING - ratings[anchor])
+        model.fit(x[keep], y[keep], sample_weight=weights[keep])
+    ratings[:, free] += SCALE * model.coef_[0].reshape(rounds, -1)
+    return ratings
 
 
 def fit_ratings(battles: Battles, baseline: str, *, rounds: int, level: float,
@@ -149,10 +168,12 @@ def fit_ratings(battles: Battles, baseline: str, *, rounds: int, level: float,
 
     rng = np.random.default_rng(seed)
     samples = np.empty((rounds, p))
-    with threadpool_limits(limits=1):   # BLAS threads only cost time on 10 x 180 problems
-        point = _fit(design, counts_of(None), p, anchor)
-        for r in range(rounds):
-            samples[r] = _fit(design, counts_of(rng.integers(0, n, size=n)), p, anchor)
+    with threadpool_limits(limits=1):   # BLAS threads only cost time on these problems
+        point = _fit(design, counts_of(None)[None, :], p, anchor)[0]
+        for start in range(0, rounds, ROUNDS_PER_FIT):
+            size = min(ROUNDS_PER_FIT, rounds - start)
+            counts = np.stack([counts_of(rng.integers(0, n, size=n)) for _ in range(size)])
+            samples[start:start + size] = _fit(design, counts, p, anchor)
     lower, upper = _quantiles(samples, level) if rounds else (point.copy(), point.copy())
     return Ratings(tuple(battles.models), point, lower, upper, samples, level)
 
