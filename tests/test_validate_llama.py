@@ -134,23 +134,27 @@ def test_real_models_are_rated_by_a_checkable_judge(tmp_path, llama_servers):
         assert data["judgments"]["called"] == 2 * 2 * len(PROMPTS)
         # the judge saw each game with the right answers in the right places
         hashes = {t: text_hash(t) for t in PROMPTS}
-        share = {"gemma": 0.0, "terse": 0.0}
+        # each model's weighted win share against the baseline (a strong verdict weighs 3, a
+        # tie half a win): with every game against the baseline, BT ranks by exactly this
+        won = {"gemma": [0.0, 0.0], "terse": [0.0, 0.0]}
         for _, body in local.requests:
             if body["model"] != "judge":
                 continue
             prompt, a, b = judge_parts(body)
-            base = answers["smol"][hashes[prompt]][:20000]
+            base = answers["smol"][hashes[prompt]]
             assert base in (a, b)
             other = b if a == base else a
             model = "terse" if other == "ok" else "gemma"
             verdict = label(prompt, a, b)
-            model_won = (verdict.startswith("A") and a == other) or \
-                (verdict.startswith("B") and b == other)
-            share[model] += 0.5 if "=" in verdict else float(model_won)
+            weight = 3 if ">>" in verdict else 1
+            model_won = verdict[0] == ("A" if a == other else "B")
+            won[model][0] += weight * (0.5 if "=" in verdict else float(model_won))
+            won[model][1] += weight
+        share = {m: w / n for m, (w, n) in won.items()}
         # the ranking the rule implies from the real answers is the one validate reports
-        expected = sorted([("smol", 0.5 * 2 * len(PROMPTS)), *share.items()],
-                          key=lambda kv: -kv[1])
+        expected = sorted([("smol", 0.5), *share.items()], key=lambda kv: -kv[1])
         ranked = [r["model"] for r in data["benchmark"]["ratings"]]
+        assert len(set(share.values()) | {0.5}) == 3, share   # no tie to order arbitrarily
         assert [m for m, _ in expected] == ranked, (share, data["benchmark"]["ratings"])
         # a rerun pays for nothing again
         before = len(local.requests)
