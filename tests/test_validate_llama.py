@@ -63,16 +63,17 @@ def llama_servers(tmp_path_factory):
     import urllib.request
 
     folder = tmp_path_factory.mktemp("gguf")
-    models = {"smol": model_path(), "gemma": gemma_path(folder)}
+    # Gemma's chat template is named: the one the server guesses ends each answer at once
+    models = {"smol": (model_path(), []), "gemma": (gemma_path(folder), ["--chat_format", "gemma"])}
     processes, urls = [], {}
     try:
-        for alias, path in models.items():
+        for alias, (path, extra) in models.items():
             port = free_port()
             log = open(folder / f"{alias}.log", "wb")  # noqa: SIM115 - kept for the run
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "llama_cpp.server", "--model", str(path),
                  "--model_alias", alias, "--host", "127.0.0.1", "--port", str(port),
-                 "--n_ctx", "1024"], stdout=log, stderr=subprocess.STDOUT))
+                 "--n_ctx", "1024", *extra], stdout=log, stderr=subprocess.STDOUT))
             urls[alias] = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + 300
         for alias, url in urls.items():
@@ -129,7 +130,7 @@ def test_real_models_are_rated_by_a_checkable_judge(tmp_path, llama_servers):
         # the real models answered every question through the protocol, with usage
         for model in ("smol", "gemma"):
             assert len(answers[model]) == len(PROMPTS)
-            assert all(text.strip() for text in answers[model].values())
+            assert all(text.strip() for text in answers[model].values()), answers
             assert data["answers"][model]["completion_tokens"] > 0
         assert data["judgments"]["called"] == 2 * 2 * len(PROMPTS)
         # the judge saw each game with the right answers in the right places
