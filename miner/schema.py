@@ -6,7 +6,7 @@ every value of every layer against it when the config loads, and the CLI takes i
 and ranges from it. A test keeps the two files in step: every key of `default.yaml` is
 declared here and every declaration is a key there.
 
-Open maps, whose keys the user names (`judges`, `prices`, `select.quotas`,
+Open maps, whose keys the user names (`judges`, `models`, `prices`, `select.quotas`,
 `select.categories`), are declared by the shape of one entry under `<map>.*`.
 """
 
@@ -195,6 +195,20 @@ REPORT: dict[str, Alternatives] = {
     "screenshot": [Boolean()],
 }
 
+VALIDATE: dict[str, Alternatives] = {
+    "models": [ListOf(TEXT)],
+    "baseline": [TEXT, None],
+    "judge": [TEXT, None],
+    "control": [Options("random", "none")],
+    "rounds": [at_least(0)],
+    "level": [Interval(float, 0, 1, closed="neither")],
+    "seed": [SEED],
+    "strong_weight": [at_least(1)],
+    "answer_max_tokens": [at_least(1), None],
+    "judge_max_tokens": [at_least(1)],
+    "max_answer_chars": [at_least(1)],
+}
+
 ENGINE: dict[str, Alternatives] = {
     "kind": [Options("local", "ray")],
     "address": [Text("a Ray address"), None],
@@ -209,6 +223,7 @@ ENGINE: dict[str, Alternatives] = {
 SECTIONS: dict[str, dict[str, Alternatives]] = {
     "engine": ENGINE, "ingest": INGEST, "embed": EMBED, "index": INDEX, "cluster": CLUSTER,
     "score": SCORE, "judges.*": JUDGE, "prices.*": PRICE, "select": SELECT, "report": REPORT,
+    "models.*": JUDGE, "validate": VALIDATE,
 }
 
 # Dotted key -> its alternatives; `*` stands for a user-named entry of an open map.

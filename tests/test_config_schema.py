@@ -39,8 +39,10 @@ def nest(path: tuple[str, ...], value: Any) -> dict:
 
 # Every key a user can set: the leaves of default.yaml, plus one entry of each open map
 # that default.yaml leaves empty (a judge entry, a quota).
-USER_KEYS = [p for p in leaves(DEFAULTS) if p not in (("judges",), ("select", "quotas"))]
+USER_KEYS = [p for p in leaves(DEFAULTS)
+             if p not in (("judges",), ("models",), ("select", "quotas"))]
 USER_KEYS += [("judges", "my-judge", key) for key in DEFAULTS["score"]["judge_defaults"]]
+USER_KEYS += [("models", "my-model", key) for key in DEFAULTS["score"]["judge_defaults"]]
 USER_KEYS += [("select", "quotas", "coding")]
 
 

@@ -20,7 +20,7 @@ from miner.redact import scrub
 # One module per command (or command group); each defines a click command named like it.
 COMMAND_MODULES: tuple[str, ...] = (
     "ingest", "embed", "index", "search", "report", "select", "score", "estimate", "judges",
-    "run", "demo", "cluster", "topics",
+    "run", "demo", "cluster", "topics", "validate",
 )
 
 
@@ -60,6 +60,7 @@ def main() -> None:
       score    rate each prompt's difficulty with an LLM judge
       select   pick the benchmark and write question.jsonl
       report   write a self-contained HTML report
+      validate rate models on the benchmark beside a random control sample
     `miner run` does all of them, skipping what is up to date; `miner demo` runs the whole
     pipeline offline on a built-in sample.
     """

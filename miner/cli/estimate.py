@@ -8,16 +8,28 @@ from typing import Any
 import click
 
 from miner.cli.options import config_option, json_option, open_run, print_json, run_folder_options
+from miner.cli.validate import overrides_of, validate_options
+
+
+def validation_options(func):  # noqa: ANN001, ANN201 - a click decorator
+    """`miner validate`'s model, baseline, control and file options, less --judge (shared)."""
+    return validate_options(func, judge=False)
 
 
 @click.command("estimate")
 @click.option("--judge", default=None, metavar="NAME",
-              help="The judge to price (as for `miner score --judge`). Default: score.judge.")
+              help="The judge to price (as for `miner score --judge`; with --validate, the "
+                   "pairwise judge). Default: score.judge (validate.judge).")
 @config_option("--rubric", key="score.rubric", metavar="NAME|FILE",
                help="Rubric (as for `miner score --rubric`).")
+@click.option("--validate", "validation", is_flag=True,
+              help="Price `miner validate` instead: answers and judgments (both orders).")
+@validation_options
 @run_folder_options
 @json_option
-def estimate(judge: str | None, rubric: str | None, run_dir: Path, config_file: Path | None,
+def estimate(judge: str | None, rubric: str | None, validation: bool, models: tuple[str, ...],
+             baseline: str | None, control: str | None, answers_dir: Path | None,
+             judgments_dir: Path | None, run_dir: Path, config_file: Path | None,
              as_json: bool) -> None:
     """Estimate what `miner score` would send and cost, calling nothing.
 
@@ -28,6 +40,10 @@ def estimate(judge: str | None, rubric: str | None, run_dir: Path, config_file: 
     """
     from miner.judge import estimate as estimate_cost
 
+    if validation:
+        estimate_validation(run_dir, config_file, models, baseline, judge, control,
+                            answers_dir, judgments_dir, as_json)
+        return
     run, config = open_run(run_dir, config_file, {"score.rubric": rubric}, save=False)
     result = estimate_cost(run, config, judge)
     if as_json:
@@ -74,3 +90,35 @@ def extra_lines(result: dict[str, Any]) -> list[str]:
                      + (f" (max_cost ${cascade['max_cost']:g})" if cascade["max_cost"] else "")
                      + f"; full scoring {_usd(cascade['full_cost_usd'])}")
     return lines
+
+
+def estimate_validation(run_dir: Path, config_file: Path | None, models: tuple[str, ...],
+                        baseline: str | None, judge: str | None, control: str | None,
+                        answers_dir: Path | None, judgments_dir: Path | None,
+                        as_json: bool) -> None:
+    """Print what `miner validate` would send and cost."""
+    from miner.validate import Inputs
+    from miner.validate import estimate_validation as price
+
+    run, config = open_run(run_dir, config_file,
+                           overrides_of(models, baseline, judge, control), save=False)
+    result = price(run, config, Inputs(answers_dir, judgments_dir))
+    if as_json:
+        print_json(result)
+        return
+    questions = result["questions"]
+    click.echo(f"estimate: validate {len(result['models'])} models against "
+               f"{result['baseline']} on {questions['benchmark']} benchmark and "
+               f"{questions['control']} control questions")
+    for model, row in result["answers"].items():
+        click.echo(f"  answers {model}: {row['to_answer']} to answer ({row['cached']} cached, "
+                   f"{row['from_file']} from file); tokens {row['input_tokens']} in, at most "
+                   f"{row['output_tokens_max']} out; cost at most {_usd(row['cost_usd_max'])}")
+    judged = result["judgments"]
+    click.echo(f"  judgments ({judged['judge'] or 'none needed'}): {judged['to_judge']} of "
+               f"{judged['games']} games to judge ({judged['cached']} cached, "
+               f"{judged['from_file']} from files); tokens {judged['input_tokens']} in, at most "
+               f"{judged['output_tokens_max']} out; cost at most "
+               f"{_usd(judged['cost_usd_max'])}")
+    click.echo(f"  total: at most {_usd(result['cost_usd_max'])}; tokens estimated as "
+               f"{result['token_estimate']}")

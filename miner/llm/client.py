@@ -431,6 +431,21 @@ async def apost_many(
     return results
 
 
+async def acomplete_many(
+    spec: LLMSpec,
+    requests: Sequence[ChatRequest],
+    cache: LLMCache | None = None,
+    *,
+    parse: Parser | None = None,
+    stats: CallStats | None = None,
+    desc: str = "llm",
+) -> list[ChatResult]:
+    """`complete_many` inside a running event loop: several specs (models) can then be
+    answered at once with `asyncio.gather`, each within its own limits."""
+    return await _complete_many(spec, requests, cache, parse,
+                                stats if stats is not None else CallStats(), desc)
+
+
 def complete_many(
     spec: LLMSpec,
     requests: Sequence[ChatRequest],

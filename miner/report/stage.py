@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from miner.artifacts import REPORT_PAGE, REPORT_SCREENSHOT, REPORT_SUMMARY, read_json
+from miner.artifacts import REPORT_PAGE, REPORT_SCREENSHOT, REPORT_SUMMARY, VALIDATION, read_json
 from miner.console import info
 from miner.report.inputs import REPORT_INPUTS, load_inputs
 from miner.report.page import build_page
 from miner.report.render import TEMPLATES, render_page
 from miner.report.screenshot import take_screenshot
 from miner.report.summary import summarize
+from miner.report.validation import validation_section
 from miner.run import Run, StageOutcome, file_digest, write_json
 from miner.select.stage import require_current_benchmark
 
@@ -18,7 +19,8 @@ from miner.select.stage import require_current_benchmark
 def _input_digests(run: Run) -> dict[str, str | None]:
     """Digest of every artifact the report reads (None for those not written yet), and of the
     templates, so a new page design redraws old reports."""
-    digests = {item.name: run.digest(item) if run.has(item) else None for item in REPORT_INPUTS}
+    digests = {item.name: run.digest(item) if run.has(item) else None
+               for item in (*REPORT_INPUTS, VALIDATION)}
     return {**digests, "templates": file_digest(TEMPLATES)}
 
 
@@ -32,6 +34,7 @@ def write_report(run: Run, config: dict[str, Any]) -> dict[str, Any]:
     info(f"report: {len(inputs.rows):,} prompts, {found} of {len(inputs.present)} other artifacts")
     summary = summarize(inputs, config)
     context, data = build_page(inputs, summary, config)
+    context["validation"] = validation_section(run)
     page = render_page(context, data)
     run.output(REPORT_PAGE).write_text(page, "utf-8")
     write_json(run.output(REPORT_SUMMARY), summary)
