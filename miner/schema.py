@@ -52,6 +52,8 @@ INGEST: dict[str, Alternatives] = {
     "max_chars": [at_least(1)],
     "drop_flagged": [Boolean()],
     "drop_redacted": [Boolean()],
+    "screen": [Boolean()],
+    "strip_residue": [Boolean()],
     "dedup": [Boolean()],
     "on_error": [Options("fail", "skip")],
     "max_record_bytes": [at_least(1024)],
