@@ -171,6 +171,7 @@ SELECT: dict[str, Alternatives] = {
     "include_outliers": [Boolean()],
     "max_similarity": [COSINE, None],
     "exclude_near": [ListOf(PATH)],
+    "exclude_public": [Boolean()],
     "exclude_threshold": [COSINE],
     "quotas.*": [Interval(float, 0, 1, closed="right")],
     "categories.*": [TEXT, ListOf(TEXT)],

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from miner.hygiene import screen
 from miner.judge import heuristic
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
-from miner.judge.parse import OK, parse_answer
+from miner.judge.parse import OK, parse_answer, split_flag, with_flag
 from miner.judge.registry import register_judge
 from miner.judge.rubric import Rubric
 from miner.llm import CallStats, ChatRequest, LLMCache, LLMSpec, complete_many, resolve_endpoint
@@ -18,7 +19,8 @@ HEURISTIC_CHUNK = 10_000
 
 @register_judge("heuristic")
 class HeuristicJudge(Judge):
-    """The offline heuristic judge: rubric criteria from transparent text features."""
+    """The offline heuristic judge: rubric criteria from transparent text features; a
+    rubric's flag (`answer.flag_field`) from the hygiene rules (`miner.hygiene.screen`)."""
 
     kind = "heuristic"
 
@@ -34,16 +36,21 @@ class HeuristicJudge(Judge):
         stats.cached = len(verdicts)
         fresh = [item for item in items if item.hash not in verdicts]
 
+        flag = rubric.flag_field is not None
+
         def answer(chunk: list[Item], bar: Any) -> list[Any]:   # pure: runs on any engine
-            return [heuristic.judge_text(item.text, rubric) for item in chunk]
+            return [with_flag(heuristic.judge_text(item.text, rubric),
+                              screen(item.text) is not None if flag else None)
+                    for item in chunk]
 
         for done, values in self.executor.map_batches(answer, fresh, HEURISTIC_CHUNK,
                                                       desc="score heuristic"):
             records = []
-            for item, value in zip(fresh[done], values, strict=True):
-                verdicts[item.hash] = Verdict(OK, value)
+            for item, parsed in zip(fresh[done], values, strict=True):
+                value, flagged = split_flag(parsed)
+                verdicts[item.hash] = Verdict(OK, value, flagged=flagged)
                 key, params = keys[item.hash]
-                records.append(self.answer_record(rubric, item, key, params, value, OK,
+                records.append(self.answer_record(rubric, item, key, params, parsed, OK,
                                                   "heuristic"))
             cache.put_many(records)  # one chunk at a time: a killed run keeps finished chunks
         return {item.hash: verdicts[item.hash] for item in items}
@@ -98,11 +105,13 @@ class ChatJudge(Judge):
         stats.cached, stats.called = calls.cached, calls.called
         stats.http_requests, stats.retries = calls.http_requests, calls.retries
         stats.prompt_tokens, stats.completion_tokens = calls.prompt_tokens, calls.completion_tokens
-        return {
-            item.hash: Verdict(r.status, r.parsed, cached=r.cached, error=r.error,
-                               tokens=(r.prompt_tokens, r.completion_tokens))
-            for item, r in zip(items, results, strict=True)
-        }
+        verdicts = {}
+        for item, r in zip(items, results, strict=True):
+            value, flagged = split_flag(r.parsed)
+            verdicts[item.hash] = Verdict(r.status, value, cached=r.cached, error=r.error,
+                                          flagged=flagged,
+                                          tokens=(r.prompt_tokens, r.completion_tokens))
+        return verdicts
 
     def estimate(self, rubric: Rubric, items: list[Item], max_chars: int) -> dict[str, int]:
         assert self.chat is not None
