@@ -137,4 +137,8 @@ def print_summary(summary: dict, questions: Path) -> None:
             click.echo(f"  {entry['id']}: {entry['detail']}")
         if len(contaminated) > 20:
             click.echo(f"  ... {len(contaminated) - 20} more in benchmark/selection.json")
+    datasets = summary.get("datasets") or {}
+    if datasets:
+        click.echo("datasets: " + ", ".join(f"{name} {entry['questions']} ({entry['share']:.0%})"
+                                            for name, entry in datasets.items()))
     click.echo(f"wrote {questions} ({summary['format']})")
