@@ -72,6 +72,9 @@ class _Rules:
     """The compiled word lists of every language."""
 
     harm: dict[str, re.Pattern[str]]   # by list name (minors: minors_sexual, minors_young)
+    # per harm list, literal strings one of which every match contains (None: no such set):
+    # a prompt holding none of them is not searched with the list's pattern
+    gates: dict[str, tuple[str, ...] | None]
     greeting: re.Pattern[str]
     continue_: re.Pattern[str]
     persona: re.Pattern[str]
@@ -129,8 +132,10 @@ def load_rules() -> _Rules:
         for key in ("greeting", "continue"):
             whole.setdefault(key, []).extend((data.get("no_task") or {}).get(key) or [])
     harm = {kind: _compile(merged[kind]) for kind in _LIST_KEYS["harm"] if merged.get(kind)}
+    gates = {kind: _gate(merged[kind]) for kind in harm}
     return _Rules(
         harm=harm,
+        gates=gates,
         greeting=re.compile(rf"^(?:(?:{_alternation(whole['greeting'])})(?:\s+|$))+$"),
         continue_=re.compile(rf"^(?:{_alternation(whole['continue'])})$"),
         persona=_compile(merged["persona"]),
@@ -138,6 +143,68 @@ def load_rules() -> _Rules:
         waiting=_compile(merged["waiting"]),
         languages=tuple(languages),
     )
+
+
+def _gate(entries: list[str]) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of `entries` contains, or None."""
+    import re._parser as parser
+
+    found: set[str] = set()
+    for entry in entries:
+        anchors = _sequence_anchors(list(parser.parse(entry)))
+        if not anchors:
+            return None
+        found |= anchors
+    return tuple(sorted(found))
+
+
+# words too common to be worth gating on: a rarer literal of the same pattern is preferred
+_COMMON = frozenset((
+    "how", "way", "ways", "best", "get", "make", "into", "without", "rules", "mode", "people",
+    "life", "names", "info", "number", "numbers", "tips", "advice", "buy", "sell", "grow",
+    "cook", "create", "build", "print", "faire", "hacer", "comment", "como", "cómo", "meine",
+    "easiest", "quickest", "hit", "find", "home", "house", "personal", "can", "mean", "for",
+    "about", "son", "end", "die", "help me", "give me", "you are", "things to say", "to call",
+))
+
+
+def _long_enough(run: str) -> bool:
+    return len(run.strip()) >= (3 if run.isascii() else 2)
+
+
+def _sequence_anchors(sequence: list) -> set[str] | None:
+    """Literal strings one of which every match of a parsed sequence contains: of its literal
+    runs (3+ characters) and groups whose every branch has such strings, the one whose
+    shortest string is longest (the rarest, roughly)."""
+    import re._constants as sre
+
+    candidates: list[set[str]] = []
+    run = ""
+    for op, value in [*sequence, (None, None)]:
+        if op is sre.LITERAL:
+            run += chr(value)
+            continue
+        if _long_enough(run):
+            candidates.append({run.strip()})
+        run = ""
+        if op is sre.SUBPATTERN:
+            found = _sequence_anchors(list(value[3]))
+        elif op is sre.BRANCH:
+            found = set()
+            for branch in value[1]:
+                anchors = _sequence_anchors(list(branch))
+                if not anchors:
+                    found = None
+                    break
+                found |= anchors
+        else:
+            found = None
+        if found:
+            candidates.append(found)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda found: (not found & _COMMON, min(map(len, found)),
+                                              sum(map(len, found)) / len(found)))
 
 
 def _words_only(text: str) -> str:
@@ -149,16 +216,23 @@ def _harm(flat: str, rules: _Rules) -> Finding | None:
     for kind in HARM_KINDS:
         if kind == "minors":
             found = _minors(flat, rules)
+        elif kind not in rules.harm or not _may_match(flat, rules.gates[kind]):
+            found = None
         else:
-            hit = rules.harm[kind].search(flat) if kind in rules.harm else None
+            hit = rules.harm[kind].search(flat)
             found = None if hit is None else Finding(f"harm:{kind}", hit.group(0))
         if found is not None:
             return found
     return None
 
 
+def _may_match(flat: str, gate: tuple[str, ...] | None) -> bool:
+    return gate is None or any(anchor in flat for anchor in gate)
+
+
 def _minors(flat: str, rules: _Rules) -> Finding | None:
-    if not rules.harm["minors_sexual"].search(flat):
+    if (not _may_match(flat, rules.gates["minors_sexual"])
+            or not rules.harm["minors_sexual"].search(flat)):
         return None
     for sentence in _SENTENCE.split(flat):
         sexual = rules.harm["minors_sexual"].search(sentence)
