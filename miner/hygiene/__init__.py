@@ -2,6 +2,6 @@
 language in words/), and copy-paste residue stripped at ingest (residue.py)."""
 
 from miner.hygiene.residue import strip_residue
-from miner.hygiene.rules import Finding, screen
+from miner.hygiene.rules import Finding, rules_digest, screen
 
-__all__ = ["Finding", "screen", "strip_residue"]
+__all__ = ["Finding", "rules_digest", "screen", "strip_residue"]

@@ -207,6 +207,18 @@ def _sequence_anchors(sequence: list) -> set[str] | None:
                                               sum(map(len, found)) / len(found)))
 
 
+@functools.lru_cache(maxsize=1)
+def rules_digest() -> str:
+    """A digest of the rules and word lists: part of ingest's stage config and of the
+    offline judge's answer keys, so a changed list reruns what it screened."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(WORDS_DIR.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _words_only(text: str) -> str:
     """Lower-cased words separated by single spaces, punctuation and emoji removed."""
     return " ".join(_PUNCTUATION.sub(" ", text.replace("'", "").replace("’", "")).split()).lower()

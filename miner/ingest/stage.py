@@ -96,9 +96,14 @@ def run_ingest(
     def body() -> dict[str, Any]:
         return _ingest(run, section, resolved, digests)
 
+    stage_config = dict(section)
+    if section["screen"] or section["strip_residue"]:
+        from miner.hygiene import rules_digest
+
+        stage_config["hygiene_rules"] = rules_digest()   # a changed word list reruns ingest
     return run.run_stage(
-        "ingest", inputs=digests, config=section, outputs=[PROMPTS, FUNNEL, SCREENED], body=body,
-        force=force,
+        "ingest", inputs=digests, config=stage_config, outputs=[PROMPTS, FUNNEL, SCREENED],
+        body=body, force=force,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from miner.hygiene import screen
+from miner.hygiene import rules_digest, screen
 from miner.judge import heuristic
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
 from miner.judge.parse import OK, parse_answer, split_flag, with_flag
@@ -28,6 +28,11 @@ class HeuristicJudge(Judge):
     def from_config(cls, name: str, config: Mapping[str, Any], note: str = "") -> HeuristicJudge:
         """The heuristic judge (it has no settings)."""
         return cls(heuristic.NAME, heuristic.MODEL, note or "offline heuristic judge (requested)")
+
+    def request_params(self, rubric: Rubric) -> dict[str, Any]:
+        """The hygiene rules' digest when the rubric asks for the flag (a changed word list
+        is a new answer)."""
+        return {"hygiene_rules": rules_digest()} if rubric.flag_field else {}
 
     def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
               stats: PassStats) -> dict[str, Verdict]:

@@ -282,6 +282,7 @@ def run_score(run: Run, config: Config, *, force: bool = False,
         stage_config_extra = {}
     stage_config = {
         **stage_config_extra,
+        "request_params": [j.request_params(rubric) for j in judges],
         "score": score,
         "judges": [j.describe() for j in judges],
         "rubric": {"label": rubric.label, "digest": rubric.digest},
