@@ -36,7 +36,7 @@ NO_TASK_KINDS = ("greeting", "continue", "url", "persona")
 _LIST_KEYS = {"harm": (*[k for k in HARM_KINDS if k != "minors"], "minors_sexual",
                        "minors_young"),
               "no_task": ("greeting", "continue", "persona", "request", "waiting")}
-MAX_CHARS = 2_000         # the part of a prompt the harm and persona rules read
+MAX_CHARS = 1_000         # the part of a prompt the harm and persona rules read
 _EDGE = 300               # persona openers are looked for this far in, waiting phrases this
                           # far from the end
 # sentences that describe the role or announce later input, not a request made now
@@ -75,6 +75,9 @@ class _Rules:
     # per harm list, literal strings one of which every match contains (None: no such set):
     # a prompt holding none of them is not searched with the list's pattern
     gates: dict[str, tuple[str, ...] | None]
+    # per harm list, each entry on its own with its own gate: only entries whose literals
+    # occur are searched
+    entries: dict[str, list[tuple[re.Pattern[str], tuple[str, ...] | None]]]
     greeting: re.Pattern[str]
     continue_: re.Pattern[str]
     persona: re.Pattern[str]
@@ -133,9 +136,12 @@ def load_rules() -> _Rules:
             whole.setdefault(key, []).extend((data.get("no_task") or {}).get(key) or [])
     harm = {kind: _compile(merged[kind]) for kind in _LIST_KEYS["harm"] if merged.get(kind)}
     gates = {kind: _gate(merged[kind]) for kind in harm}
+    entries = {kind: [(re.compile(entry), _gate([entry])) for entry in merged[kind]]
+               for kind in harm}
     return _Rules(
         harm=harm,
         gates=gates,
+        entries=entries,
         greeting=re.compile(rf"^(?:(?:{_alternation(whole['greeting'])})(?:\s+|$))+$"),
         continue_=re.compile(rf"^(?:{_alternation(whole['continue'])})$"),
         persona=_compile(merged["persona"]),
@@ -231,8 +237,12 @@ def _harm(flat: str, rules: _Rules) -> Finding | None:
         elif kind not in rules.harm or not _may_match(flat, rules.gates[kind]):
             found = None
         else:
-            hit = rules.harm[kind].search(flat)
-            found = None if hit is None else Finding(f"harm:{kind}", hit.group(0))
+            found = None
+            for pattern, gate in rules.entries[kind]:
+                hit = pattern.search(flat) if _may_match(flat, gate) else None
+                if hit is not None:
+                    found = Finding(f"harm:{kind}", hit.group(0))
+                    break
         if found is not None:
             return found
     return None
