@@ -9,7 +9,8 @@ Two groups of rules, each naming the rule that fired (`group:rule`):
   `continue`: only "continue" or the like; `url`: only links; `persona`: a persona or a set
   of rules for the assistant (a `persona` opener in its first 300 characters) with nothing
   to work on ("my first request is", "here is", quoted or pasted text) that ends waiting for
-  the real request (a `waiting` phrase in its last 300 characters) or, outside the
+  the real request (a `waiting` phrase in its last 300 characters), announces the input it
+  will give later ("I will provide ...", "you will be asked ...") or, outside the
   sentences describing the role ("you will ...", "I will ..."), holds no question and no
   `request` word.
 
@@ -39,6 +40,11 @@ _LIST_KEYS = {"harm": (*[k for k in HARM_KINDS if k != "minors"], "minors_sexual
 MAX_CHARS = 1_000         # the part of a prompt the harm and persona rules read
 _EDGE = 300               # persona openers are looked for this far in, waiting phrases this
                           # far from the end
+# a set-up announcing the input it will give later (and giving none now) has no task yet
+_LATER = re.compile(
+    r"(?<!\w)((i will|i'll|i am going to|i'm going to|i shall) (then )?(provide|give|send|type|"
+    r"describe|share|paste|write|tell|ask|feed|supply|input)|you will be (asked|given|provided|"
+    r"sent|shown)|when i (give|send|provide|type|ask|paste|write|share))(?!\w)")
 # sentences that describe the role or announce later input, not a request made now
 _DESCRIBES = re.compile(
     r"(?<!\w)(you will|you'll|you would|you should|you must|you can|you may|you are to|you need to"
@@ -281,6 +287,9 @@ def _no_task(text: str, flat: str, rules: _Rules) -> Finding | None:
         return Finding("no_task:persona", f"{opener.group(0)} ... {waiting.group(0)}")
     if _PAYLOAD.search(text):
         return None
+    later = _LATER.search(flat)
+    if later is not None:
+        return Finding("no_task:persona", f"{opener.group(0)} ... {later.group(0)}")
     rest = _DESCRIBES.sub(" ", flat[:opener.start()] + " " + flat[opener.end():])
     if "?" in rest or "？" in rest or rules.request.search(rest):
         return None
