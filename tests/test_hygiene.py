@@ -124,7 +124,7 @@ def test_ingest_screens_strips_and_keeps_the_dataset(tmp_path):
     assert funnel["has a task"]["rules"] == {"greeting": 1, "persona": 1}
     screened = pd.read_parquet(run.file("screened.parquet")).set_index("dataset")
     assert screened.loc["hh-red-team", "rule"] == "harm:violence"
-    assert "poison to kill" in screened.loc["hh-red-team", "match"]
+    assert "kill my neighbour" in screened.loc["hh-red-team", "match"]
     assert screened.loc["awesome", "rule"] == "no_task:persona"
     # nothing had a moderation field: no 100% "not moderation-flagged" step
     assert "no moderation data (nothing checked)" in funnel
