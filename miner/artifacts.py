@@ -44,6 +44,7 @@ class Artifact:
 
 PROMPTS = Artifact("prompts.parquet", "ingest", "parquet", ("id", "text", "hash"))
 FUNNEL = Artifact("funnel.json", "ingest", "json")
+SCREENED = Artifact("screened.parquet", "ingest", "parquet", ("id", "rule"))
 EMBEDDINGS = Artifact("embeddings.npy", "embed", "npy")
 EMBEDDINGS_INFO = Artifact("embeddings.json", "embed", "json", keys=("model",))
 EMBED_CACHE = Artifact("embed_cache", "embed", "dir")
@@ -64,7 +65,7 @@ REPORT_SUMMARY = Artifact("report/summary.json", "report", "json")
 REPORT_SCREENSHOT = Artifact("report/overview.png", "report", "png")
 
 ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (
-    PROMPTS, FUNNEL, EMBEDDINGS, EMBEDDINGS_INFO, EMBED_CACHE, INDEX, TOPICS, TOPIC_INFO,
+    PROMPTS, FUNNEL, SCREENED, EMBEDDINGS, EMBEDDINGS_INFO, EMBED_CACHE, INDEX, TOPICS, TOPIC_INFO,
     BERTOPIC, SCORES, SCORE_SUMMARY, JUDGE_CACHE, QUESTIONS, SELECTION, SELECTION_SUMMARY,
     VALIDATION, REPORT_PAGE, REPORT_SUMMARY, REPORT_SCREENSHOT,
 )}

@@ -242,7 +242,8 @@ def test_everything_filtered_writes_nothing_and_keeps_earlier_artifacts(tmp_path
         run_ingest(run, load_config(), [short])
     assert run.file("prompts.parquet").read_bytes() == before
     assert sorted(p.name for p in run.path.iterdir()) == [".lock", "funnel.json",
-                                                          "manifest.json", "prompts.parquet"]
+                                                          "manifest.json", "prompts.parquet",
+                                                          "screened.parquet"]
 
 
 @pytest.mark.parametrize("overrides,problem", [
@@ -271,11 +272,13 @@ def test_cli_ingests_prints_the_funnel_and_skips_when_unchanged(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "distinct (exact duplicates marked dup_of)" in done.stdout
     assert "at least 33 chars" in done.stdout and "(-1)" in done.stdout
+    # no record has a moderation field: the funnel says so instead of a step that checked nothing
+    assert "no moderation data" in done.stdout and "not moderation-flagged" not in done.stdout
     again = miner("ingest", "log.jsonl", "--run", "out", "--json", cwd=tmp_path)
     assert "ingest: up to date, skipped" in again.stderr
     report = json.loads(again.stdout)
     assert report["skipped"] and report["counts"]["distinct"] == 1
-    assert [step["count"] for step in report["funnel"]] == [3, 3, 3, 3, 3, 2, 2, 1]
+    assert [step["count"] for step in report["funnel"]] == [3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1]
 
 
 def test_cli_flags_reach_the_config(tmp_path):

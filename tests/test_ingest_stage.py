@@ -49,7 +49,7 @@ def test_funnel_counts_every_filter(tmp_path):
     ]
     run, outcome, frame = ingest(tmp_path, records)
     funnel = funnel_of(run)
-    assert [step["count"] for step in funnel.values()] == [10, 10, 9, 8, 7, 6, 4, 3]
+    assert [step["count"] for step in funnel.values()] == [10, 10, 9, 8, 7, 7, 6, 4, 4, 4, 3]
     assert funnel["not redacted"]["dropped"] == 1
     assert funnel["not moderation-flagged"]["dropped"] == 1
     assert funnel["at least 33 chars"]["dropped"] == 1
@@ -71,7 +71,8 @@ def test_filters_can_be_switched_off(tmp_path):
         {"prompt": PROMPT_B},
     ]
     overrides = {"ingest.drop_redacted": False, "ingest.drop_flagged": False,
-                 "ingest.languages": [], "ingest.dedup": False}
+                 "ingest.languages": [], "ingest.dedup": False, "ingest.screen": False,
+                 "ingest.strip_residue": False}
     run, _, frame = ingest(tmp_path, records, overrides)
     assert frame["language"].tolist() == ["en", "en", "de", "fr", "en"]
     assert frame["dup_of"].isna().all()

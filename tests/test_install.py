@@ -32,6 +32,10 @@ def test_wheel_ships_configs_and_prompts(wheel):
     in_repo = {str(p.relative_to(ROOT / "prompts")) for p in (ROOT / "prompts").rglob("*")
                if p.is_file()}
     assert shipped_prompts == in_repo
+    # the hygiene screen's word lists and the public benchmarks select excludes by default
+    assert "miner/data/public_benchmarks.jsonl.gz" in names
+    words = {n.rsplit("/", 1)[1] for n in names if n.startswith("miner/hygiene/words/")}
+    assert words == {p.name for p in (ROOT / "miner" / "hygiene" / "words").glob("*.yaml")}
 
 
 def test_unpacked_wheel_loads_its_own_defaults(wheel, tmp_path):

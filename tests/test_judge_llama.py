@@ -22,6 +22,7 @@ import pytest
 
 from miner.config import load_config
 from miner.judge import run_score
+from miner.judge.parse import split_flag
 from miner.llm import LLMCache
 from tests.test_score import make_run
 
@@ -40,12 +41,15 @@ PROMPTS = [
 
 
 def plain_verdict(content: str) -> list[int] | None:
-    """The criteria of an answer that is exactly one JSON object {"criteria": [1-7, ...]}."""
+    """The criteria of an answer that is exactly one JSON object {"criteria": [1-7, ...]},
+    with a boolean "flagged" or none."""
     try:
         data = json.loads(content)
     except ValueError:
         return None
     criteria = data.get("criteria") if isinstance(data, dict) else None
+    if isinstance(data, dict) and not isinstance(data.get("flagged", False), bool):
+        return None
     if not isinstance(criteria, list) or not all(
         type(n) is int and 1 <= n <= 7 for n in criteria
     ):
@@ -139,9 +143,9 @@ def test_real_model_answers_are_parsed_or_counted_as_failures(tmp_path, llama_se
         verdict = plain_verdict(answer.content)
         if verdict is not None:
             well_formed += 1
-            assert (answer.status, answer.parsed) == ("ok", verdict), answer.content
+            assert (answer.status, split_flag(answer.parsed)[0]) == ("ok", verdict), answer.content
         elif answer.status == "ok":
-            assert isinstance(answer.parsed, list) and "criteria" in answer.content
+            assert isinstance(split_flag(answer.parsed)[0], list) and "criteria" in answer.content
     assert summary["scored"] >= well_formed
     # a rerun is served from the cache: nothing is sent to the model again
     run_score(run, config, force=True)

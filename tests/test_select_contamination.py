@@ -1,4 +1,5 @@
-"""`--exclude-near FILE`: real ingest readers, the real MiniLM embedder and FAISS."""
+"""`--exclude-near FILE` and the shipped public benchmarks (`select.exclude_public`): real
+ingest readers, the real MiniLM embedder and FAISS."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ PROMPTS = [
     ("rust", "Explain how the Rust borrow checker prevents data races, with a code example.", 0),
     ("sql", "Write an SQL query with a window function ranking customers by monthly revenue.", 1),
     ("poem", "Write a sonnet about a programmer debugging at night, in iambic pentameter.", 1),
+    # MT-bench question 101, reworded: only the shipped public list holds it
+    ("race", "Imagine you're running a race with a group of people. If you have just overtaken "
+             "the second person, what is your position now? Where is the person you overtook?",
+     1),
 ]
 
 
@@ -52,7 +57,8 @@ def embedded_run(tmp_path_factory: pytest.TempPathFactory):
 
 def test_prompts_near_an_excluded_benchmark_are_dropped_and_listed(embedded_run) -> None:
     run, bench = embedded_run
-    config = load_config(None, {"select.top": 10, "select.exclude_near": [str(bench)]})
+    config = load_config(None, {"select.top": 10, "select.exclude_near": [str(bench)],
+                                "select.exclude_public": False})
     outcome = run_select(run, config)
     assert outcome.counts["contaminated"] == 1
     table = pd.read_parquet(run.file("benchmark/selection.parquet")).set_index("id")
@@ -60,7 +66,7 @@ def test_prompts_near_an_excluded_benchmark_are_dropped_and_listed(embedded_run)
     assert table.loc["copy", "near_file"] == "mt_bench_question.jsonl"
     assert table.loc["copy", "near_similarity"] >= 0.9
     assert "Compose an engaging travel blog post" in table.loc["copy", "detail"]
-    assert set(table.index[table["reason"] == "selected"]) == {"rust", "sql", "poem"}
+    assert set(table.index[table["reason"] == "selected"]) == {"rust", "sql", "poem", "race"}
     assert (table.drop("copy")["near_similarity"] < 0.5).all()
     listed = json.loads(run.file("benchmark/selection.json").read_text())["contaminated"]
     assert [entry["id"] for entry in listed] == ["copy"]
@@ -74,9 +80,9 @@ def test_prompts_near_an_excluded_benchmark_are_dropped_and_listed(embedded_run)
 def test_cli_prints_what_was_dropped_and_why(embedded_run) -> None:
     run, bench = embedded_run
     result = CliRunner().invoke(main, ["select", "--run", str(run.path), "--top", "10",
-                                       "--exclude-near", str(bench)])
+                                       "--exclude-near", str(bench), "--no-exclude-public"])
     assert result.exit_code == 0, result.output
-    assert "dropped 1 prompts near --exclude-near questions:" in result.stdout
+    assert "dropped 1 prompts near benchmark questions" in result.stdout
     assert "copy: cosine" in result.stdout and "mt_bench_question.jsonl" in result.stdout
     nope = Path(bench).with_name("nope.jsonl")
     for command in (["select"], ["run", str(bench)]):   # run: refused before any stage
@@ -103,6 +109,29 @@ def test_a_malformed_exclude_near_file_names_a_way_select_has_to_skip(embedded_r
                                         "--exclude-near", str(bad), "--config", str(config)])
     assert skipped.exit_code == 0, skipped.output
     assert "dropped 1 prompts near --exclude-near questions:" in skipped.stdout
+
+
+def test_public_benchmarks_are_excluded_by_default(embedded_run) -> None:
+    run, _ = embedded_run
+    outcome = run_select(run, load_config(None, {"select.top": 10}))
+    assert outcome.counts["contaminated"] == 2     # the MT-bench rewording and the Hawaii copy
+    table = pd.read_parquet(run.file("benchmark/selection.parquet")).set_index("id")
+    assert table.loc["race", "reason"] == "contaminated"
+    assert table.loc["race", "near_file"] == "public:mt-bench"
+    assert table.loc["race", "near_similarity"] >= 0.9
+    assert "overtaken the second person" in table.loc["race", "detail"]
+    summary = json.loads(run.file("benchmark/selection.json").read_text())
+    assert {e["id"]: e["benchmark"] for e in summary["contaminated"]}["race"] == "public:mt-bench"
+    # the shipped questions' vectors are in the run's vector cache: a second select embeds none
+    again = CliRunner().invoke(main, ["select", "--run", str(run.path), "--top", "10", "--force"])
+    assert again.exit_code == 0, again.output
+    assert ", 0 to embed" in again.stderr
+    kept = CliRunner().invoke(main, ["select", "--run", str(run.path), "--top", "10",
+                                     "--no-exclude-public", "--json"])
+    assert kept.exit_code == 0, kept.output
+    assert json.loads(kept.stdout)["counts"].get("contaminated", 0) == 0
+    table = pd.read_parquet(run.file("benchmark/selection.parquet")).set_index("id")
+    assert table.loc["race", "reason"] == "selected"
 
 
 def test_a_different_embedding_model_is_refused(embedded_run, tmp_path: Path) -> None:

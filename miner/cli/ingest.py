@@ -34,6 +34,9 @@ from miner.cli.options import (
               help="Keep rows that a moderation field flags (dropped by default).")
 @click.option("--keep-redacted", is_flag=True, default=None,
               help="Keep rows marked redacted (dropped by default).")
+@click.option("--no-screen", is_flag=True, default=None,
+              help="Keep requests for harm and prompts with no task (the hygiene screen drops "
+                   "them by default; ingest.screen).")
 @click.option("--no-dedup", is_flag=True, default=None,
               help="Do not mark exact duplicates with dup_of.")
 @config_option("--on-error", key="ingest.on_error",
@@ -44,7 +47,8 @@ from miner.cli.options import (
 def ingest(
     sources: tuple[str, ...], turns: str | None, text_field: str | None,
     languages: list[str] | None, min_chars: int | None, max_chars: int | None,
-    keep_flagged: bool | None, keep_redacted: bool | None, no_dedup: bool | None,
+    keep_flagged: bool | None, keep_redacted: bool | None, no_screen: bool | None,
+    no_dedup: bool | None,
     on_error: str | None, run_dir: Path, config_file: Path | None, force: bool, as_json: bool,
 ) -> None:
     """Read conversation logs into the run's prompts.parquet and print the funnel.
@@ -67,6 +71,7 @@ def ingest(
         "ingest.max_chars": max_chars,
         "ingest.drop_flagged": False if keep_flagged else None,
         "ingest.drop_redacted": False if keep_redacted else None,
+        "ingest.screen": False if no_screen else None,
         "ingest.dedup": False if no_dedup else None,
         "ingest.on_error": on_error,
     }

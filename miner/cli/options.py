@@ -116,7 +116,14 @@ def language_override(languages: tuple[str, ...]) -> list[str] | None:
 
 
 def exclude_near_option(func: Callable) -> Callable:
-    """`--exclude-near FILE` (repeatable): a benchmark whose questions the selection avoids."""
+    """`--exclude-near FILE` (repeatable): a benchmark whose questions the selection avoids;
+    `--no-exclude-public`: keep prompts near the shipped public benchmarks."""
+    func = click.option(
+        "--no-exclude-public", "no_exclude_public", is_flag=True, default=None,
+        help="Keep prompts near the public benchmarks shipped with miner (MT-bench, "
+             "Arena-Hard v0.1, IFEval, AlpacaEval, WizardLM, Koala, self-instruct); they are "
+             "dropped by default (select.exclude_public).",
+    )(func)
     return click.option(
         "--exclude-near", "exclude_near", multiple=True, metavar="FILE",
         help="Drop prompts near a question of this benchmark file (any format ingest reads: "

@@ -38,7 +38,8 @@ from miner.cli.options import (
 @json_option
 def run(sources: tuple[str, ...], top: int | None, judge: str | None,
         languages: list[str] | None, strategy: str | None, max_calls: int | None,
-        max_cost: float | None, exclude_near: tuple[str, ...], strict: bool, engine: str | None,
+        max_cost: float | None, exclude_near: tuple[str, ...], no_exclude_public: bool | None,
+        strict: bool, engine: str | None,
         run_dir: Path,
         config_file: Path | None, force: bool, as_json: bool) -> None:
     """Run ingest, embed, index, cluster, score, select and report over SOURCE files.
@@ -55,6 +56,7 @@ def run(sources: tuple[str, ...], top: int | None, judge: str | None,
     overrides = {"select.top": top, "score.judge": judge,
                  "ingest.languages": languages,
                  "select.exclude_near": exclude_near_files(exclude_near),
+                 "select.exclude_public": False if no_exclude_public else None,
                  "select.relax": "strict" if strict else None,
                  STRATEGY_KEYS["strategy"]: strategy, STRATEGY_KEYS["max_calls"]: max_calls,
                  STRATEGY_KEYS["max_cost"]: max_cost, "engine.kind": engine}

@@ -72,7 +72,8 @@ def select(
     top: int | None, min_score: float | None, min_topic_mean: float | None,
     per_topic: int | None, max_topic_share: float | None, fill: str | None,
     max_similarity: float | None, no_diversity: bool,
-    exclude_near: tuple[str, ...], exclude_threshold: float | None, quotas: tuple[str, ...],
+    exclude_near: tuple[str, ...], no_exclude_public: bool | None,
+    exclude_threshold: float | None, quotas: tuple[str, ...],
     fmt: str | None, seed: int | None, strict: bool, run_dir: Path, config_file: Path | None,
     force: bool, as_json: bool,
 ) -> None:
@@ -80,7 +81,8 @@ def select(
 
     \b
     Keeps prompts scoring >= --min-score in topics with mean >= --min-topic-mean, drops
-    duplicates and prompts near --exclude-near questions, then takes the best prompts topic
+    duplicates and prompts near a public benchmark's questions (shipped; --no-exclude-public
+    keeps them) or near --exclude-near questions, then takes the best prompts topic
     by topic (at most --per-topic each, none closer than --max-similarity to another) until
     --top. Writes benchmark/question.jsonl, benchmark/selection.parquet (every candidate
     with the reason it was kept or dropped) and benchmark/selection.json. When the
@@ -99,6 +101,7 @@ def select(
         "select.fill": fill,
         "select.max_similarity": max_similarity,
         "select.exclude_near": exclude_near_files(exclude_near),
+        "select.exclude_public": False if no_exclude_public else None,
         "select.exclude_threshold": exclude_threshold,
         "select.quotas": parse_quotas(quotas),
         "select.format": fmt,
@@ -146,9 +149,14 @@ def print_summary(summary: dict, questions: Path) -> None:
         click.echo(line)
     contaminated = summary["contaminated"]
     if contaminated:
-        click.echo(f"dropped {len(contaminated)} prompts near --exclude-near questions:")
+        click.echo(f"dropped {len(contaminated)} prompts near benchmark questions "
+                   "(public benchmarks, --exclude-near):")
         for entry in contaminated[:20]:
             click.echo(f"  {entry['id']}: {entry['detail']}")
         if len(contaminated) > 20:
             click.echo(f"  ... {len(contaminated) - 20} more in benchmark/selection.json")
+    datasets = summary.get("datasets") or {}
+    if datasets:
+        click.echo("datasets: " + ", ".join(f"{name} {entry['questions']} ({entry['share']:.0%})"
+                                            for name, entry in datasets.items()))
     click.echo(f"wrote {questions} ({summary['format']})")

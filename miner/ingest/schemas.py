@@ -18,6 +18,9 @@ USER_ROLES = frozenset({"user", "human", "prompter"})
 FLAT_FIELDS = ("prompt", "text", "instruction", "question")
 _ID_FIELDS = ("conversation_id", "conversation_hash", "question_id", "uid", "id")
 _MAX_FIELDS_SHOWN = 12
+_MODERATION_FIELDS = ("openai_moderation", "detoxify_moderation", "flagged", "toxic")
+_DATASET_FIELDS = ("source", "dataset")
+_MAX_DATASET_CHARS = 100
 
 
 class RecordError(ValueError):
@@ -34,6 +37,8 @@ class Conversation:
     language: str | None = None
     flagged: bool = False
     redacted: bool = False
+    moderated: bool = False          # the record has a moderation field at all
+    dataset: str | None = None       # the record's own `source` (or `dataset`) field
 
 
 def recognise(record: Any, text_field: str | None = None) -> Conversation:
@@ -83,6 +88,8 @@ def _conversation(record: dict[str, Any], kind: str, turns: list[str]) -> Conver
         language=language if isinstance(language, str) and language.strip() else None,
         flagged=_flagged(record),
         redacted=_redacted(record),
+        moderated=any(name in record for name in _MODERATION_FIELDS),
+        dataset=_dataset(record),
     )
 
 
@@ -150,6 +157,15 @@ def _flagged(record: dict[str, Any]) -> bool:
     if any(isinstance(entry, dict) and _truthy(entry.get("flagged")) for entry in entries):
         return True
     return _truthy(record.get("flagged")) or _truthy(record.get("toxic"))
+
+
+def _dataset(record: dict[str, Any]) -> str | None:
+    """The dataset a record says it comes from (its `source` or `dataset` text field)."""
+    for name in _DATASET_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str) and value.strip():
+            return printable(" ".join(value.split()))[:_MAX_DATASET_CHARS]
+    return None
 
 
 def _redacted(record: dict[str, Any]) -> bool:

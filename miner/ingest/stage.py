@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from miner.artifacts import FUNNEL, PROMPTS, read_json
+from miner.artifacts import FUNNEL, PROMPTS, SCREENED, read_json
 from miner.console import info
 from miner.errors import InputError
 from miner.ingest.filters import PromptFilter
@@ -21,14 +21,19 @@ COLUMNS = (
     ("id", "string"), ("text", "string"), ("hash", "string"), ("source", "string"),
     ("row", "int64"), ("conversation_id", "string"), ("turn", "int64"), ("language", "string"),
     ("n_chars", "int64"), ("format", "string"), ("dup_of", "string"), ("near_dup_of", "string"),
+    ("dataset", "string"),
+)
+SCREENED_COLUMNS = (
+    ("id", "string"), ("source", "string"), ("row", "int64"), ("turn", "int64"),
+    ("dataset", "string"), ("rule", "string"), ("match", "string"), ("text", "string"),
 )
 
 
-def prompts_schema():
-    """The Arrow schema of prompts.parquet (docs/artifacts.md)."""
+def prompts_schema(columns: tuple[tuple[str, str], ...] = COLUMNS):
+    """The Arrow schema of prompts.parquet, or of another column list (docs/artifacts.md)."""
     import pyarrow as pa
 
-    return pa.schema([(name, getattr(pa, kind)()) for name, kind in COLUMNS])
+    return pa.schema([(name, getattr(pa, kind)()) for name, kind in columns])
 
 
 def _unique_sources(sources: list[Source]) -> list[Source]:
@@ -91,8 +96,14 @@ def run_ingest(
     def body() -> dict[str, Any]:
         return _ingest(run, section, resolved, digests)
 
+    stage_config = dict(section)
+    if section["screen"] or section["strip_residue"]:
+        from miner.hygiene import rules_digest
+
+        stage_config["hygiene_rules"] = rules_digest()   # a changed word list reruns ingest
     return run.run_stage(
-        "ingest", inputs=digests, config=section, outputs=[PROMPTS, FUNNEL], body=body, force=force
+        "ingest", inputs=digests, config=stage_config, outputs=[PROMPTS, FUNNEL, SCREENED],
+        body=body, force=force,
     )
 
 
@@ -121,6 +132,9 @@ def _ingest(run: Run, section: dict, sources: list[Source], digests: dict[str, s
         trail = " -> ".join(f"{step['step']} {step['count']:,}" for step in funnel)
         raise InputError(f"no prompts left to write ({trail}); nothing was written")
     funnel_path.write_text(json.dumps(funnel, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    pq.write_table(pa.Table.from_pylist(prompt_filter.screened,
+                                        schema=prompts_schema(SCREENED_COLUMNS)),
+                   run.output(SCREENED))
     return {
         "read": counts.read,
         "parsed": counts.parsed,
@@ -130,6 +144,8 @@ def _ingest(run: Run, section: dict, sources: list[Source], digests: dict[str, s
         "distinct": prompt_filter.kept - prompt_filter.duplicates,
         "duplicates": prompt_filter.duplicates,
         "cut": prompt_filter.cut,
+        "screened": len(prompt_filter.screened),
+        "residue_stripped": prompt_filter.stripped,
         "formats": counts.formats,
     }
 

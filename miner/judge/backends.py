@@ -4,12 +4,14 @@ and the answers of a Batch API file (cache only). Each registers itself in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from miner.hygiene import rules_digest, screen
 from miner.judge import heuristic, ranker
 from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
-from miner.judge.parse import OK, parse_answer
+from miner.judge.parse import OK, parse_answer, split_flag, with_flag
 from miner.judge.registry import register_judge
 from miner.judge.rubric import Rubric
 from miner.llm import CallStats, ChatRequest, LLMCache, LLMSpec, complete_many, resolve_endpoint
@@ -17,8 +19,55 @@ from miner.llm import CallStats, ChatRequest, LLMCache, LLMSpec, complete_many, 
 HEURISTIC_CHUNK = 10_000
 
 
+class OfflineJudge(Judge):
+    """A judge computed in-process from the text (heuristic, ranker): answers in batches on
+    the run's executor, cached like any judge's; a rubric's flag (`answer.flag_field`) comes
+    from the hygiene rules (`miner.hygiene.screen`)."""
+
+    def request_params(self, rubric: Rubric) -> dict[str, Any]:
+        """The hygiene rules' digest when the rubric asks for the flag (a changed word list
+        is a new answer)."""
+        return {"hygiene_rules": rules_digest()} if rubric.flag_field else {}
+
+    def check_supported(self, rubric: Rubric) -> None:
+        """Raise when this judge cannot answer `rubric`."""
+
+    def answers(self) -> Callable[[list[str], Rubric], list[Any]]:
+        """A pure function: texts -> one parsed value each (runs on any engine)."""
+        raise NotImplementedError
+
+    def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
+              stats: PassStats) -> dict[str, Verdict]:
+        self.check_supported(rubric)
+        verdicts, keys = self.cached_verdicts(rubric, items, cache, max_chars)
+        stats.cached = len(verdicts)
+        fresh = [item for item in items if item.hash not in verdicts]
+        values_of, flag = self.answers(), rubric.flag_field is not None
+
+        def answer(chunk: list[Item], bar: Any) -> list[Any]:   # pure: runs on any engine
+            values = values_of([item.text for item in chunk], rubric)
+            return [with_flag(value, screen(item.text) is not None if flag else None)
+                    for item, value in zip(chunk, values, strict=True)]
+
+        for done, parsed_values in self.executor.map_batches(answer, fresh, HEURISTIC_CHUNK,
+                                                             desc=f"score {self.kind}"):
+            records = []
+            for item, parsed in zip(fresh[done], parsed_values, strict=True):
+                value, flagged = split_flag(parsed)
+                verdicts[item.hash] = Verdict(OK, value, flagged=flagged)
+                key, params = keys[item.hash]
+                records.append(self.answer_record(rubric, item, key, params, parsed, OK,
+                                                  self.kind))
+            cache.put_many(records)  # one chunk at a time: a killed run keeps finished chunks
+        return {item.hash: verdicts[item.hash] for item in items}
+
+
+def _heuristic_answers(texts: list[str], rubric: Rubric) -> list[Any]:
+    return [heuristic.judge_text(text, rubric) for text in texts]
+
+
 @register_judge("heuristic")
-class HeuristicJudge(Judge):
+class HeuristicJudge(OfflineJudge):
     """The offline heuristic judge: rubric criteria from transparent text features."""
 
     kind = "heuristic"
@@ -28,30 +77,15 @@ class HeuristicJudge(Judge):
         """The heuristic judge (it has no settings)."""
         return cls(heuristic.NAME, heuristic.MODEL, note or "offline heuristic judge (requested)")
 
-    def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
-              stats: PassStats) -> dict[str, Verdict]:
+    def check_supported(self, rubric: Rubric) -> None:
         heuristic.check_supported(rubric)
-        verdicts, keys = self.cached_verdicts(rubric, items, cache, max_chars)
-        stats.cached = len(verdicts)
-        fresh = [item for item in items if item.hash not in verdicts]
 
-        def answer(chunk: list[Item], bar: Any) -> list[Any]:   # pure: runs on any engine
-            return [heuristic.judge_text(item.text, rubric) for item in chunk]
-
-        for done, values in self.executor.map_batches(answer, fresh, HEURISTIC_CHUNK,
-                                                      desc="score heuristic"):
-            records = []
-            for item, value in zip(fresh[done], values, strict=True):
-                verdicts[item.hash] = Verdict(OK, value)
-                key, params = keys[item.hash]
-                records.append(self.answer_record(rubric, item, key, params, value, OK,
-                                                  "heuristic"))
-            cache.put_many(records)  # one chunk at a time: a killed run keeps finished chunks
-        return {item.hash: verdicts[item.hash] for item in items}
+    def answers(self) -> Callable[[list[str], Rubric], list[Any]]:
+        return _heuristic_answers
 
 
 @register_judge("ranker")
-class RankerJudge(Judge):
+class RankerJudge(OfflineJudge):
     """The offline ranker judge: a fitted logistic model over cheap text features
     (`miner.judge.ranker`), mapped onto the rubric."""
 
@@ -68,27 +102,11 @@ class RankerJudge(Judge):
         path = entry.get("model") if isinstance(entry, Mapping) else None
         return cls(name, path, note or "offline ranker judge (requested)")
 
-    def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
-              stats: PassStats) -> dict[str, Verdict]:
+    def check_supported(self, rubric: Rubric) -> None:
         ranker.check_supported(rubric)
-        verdicts, keys = self.cached_verdicts(rubric, items, cache, max_chars)
-        stats.cached = len(verdicts)
-        fresh = [item for item in items if item.hash not in verdicts]
-        fitted = self.fitted
 
-        def answer(chunk: list[Item], bar: Any) -> list[Any]:   # pure: runs on any engine
-            return ranker.answers(fitted, [item.text for item in chunk], rubric)
-
-        for done, values in self.executor.map_batches(answer, fresh, HEURISTIC_CHUNK,
-                                                      desc="score ranker"):
-            records = []
-            for item, value in zip(fresh[done], values, strict=True):
-                verdicts[item.hash] = Verdict(OK, value)
-                key, params = keys[item.hash]
-                records.append(self.answer_record(rubric, item, key, params, value, OK,
-                                                  "ranker"))
-            cache.put_many(records)  # one chunk at a time: a killed run keeps finished chunks
-        return {item.hash: verdicts[item.hash] for item in items}
+    def answers(self) -> Callable[[list[str], Rubric], list[Any]]:
+        return functools.partial(ranker.answers, self.fitted)
 
 
 @register_judge("openai")
@@ -140,11 +158,13 @@ class ChatJudge(Judge):
         stats.cached, stats.called = calls.cached, calls.called
         stats.http_requests, stats.retries = calls.http_requests, calls.retries
         stats.prompt_tokens, stats.completion_tokens = calls.prompt_tokens, calls.completion_tokens
-        return {
-            item.hash: Verdict(r.status, r.parsed, cached=r.cached, error=r.error,
-                               tokens=(r.prompt_tokens, r.completion_tokens))
-            for item, r in zip(items, results, strict=True)
-        }
+        verdicts = {}
+        for item, r in zip(items, results, strict=True):
+            value, flagged = split_flag(r.parsed)
+            verdicts[item.hash] = Verdict(r.status, value, cached=r.cached, error=r.error,
+                                          flagged=flagged,
+                                          tokens=(r.prompt_tokens, r.completion_tokens))
+        return verdicts
 
     def estimate(self, rubric: Rubric, items: list[Item], max_chars: int) -> dict[str, int]:
         assert self.chat is not None

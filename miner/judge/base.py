@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from miner.executor import LOCAL, Executor
+from miner.judge.parse import split_flag
 from miner.llm import CachedAnswer, LLMCache, cache_key
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class Verdict:
     status: str
     value: Any = None
     cached: bool = False
+    flagged: bool | None = None     # the rubric's flag_field answer (None: not asked or not given)
     error: str | None = None
     tokens: tuple[int, int] = (0, 0)  # (prompt, completion) the answer cost when it was made
 
@@ -98,6 +100,8 @@ class Judge(ABC):
     def answer_key(self, rubric: Rubric, item: Item, max_chars: int) -> tuple[str, dict]:
         """The cache key of this judge's answer for `item`, and the params in it."""
         params = dict(self.request_params(rubric))
+        if rubric.flag_field:   # an answer made before the rubric asked for the flag is not reused
+            params["flag"] = rubric.flag_field
         if item.truncated:
             params["truncated_at"] = max_chars
         return cache_key(self.model, rubric.label, item.hash, params), params
@@ -121,8 +125,9 @@ class Judge(ABC):
         for item in items:
             hit = found.get(keys[item.hash][0])
             if hit is not None:
+                value, flagged = split_flag(hit.parsed)
                 verdicts[item.hash] = Verdict(
-                    hit.status, hit.parsed, cached=True,
+                    hit.status, value, cached=True, flagged=flagged,
                     tokens=(hit.prompt_tokens or 0, hit.completion_tokens or 0))
         return verdicts, keys
 

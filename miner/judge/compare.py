@@ -13,7 +13,7 @@ from typing import Any
 from miner.artifacts import JUDGE_CACHE
 from miner.config import Config
 from miner.errors import MinerError
-from miner.judge.parse import OK, score_of
+from miner.judge.parse import OK, score_of, split_flag
 from miner.judge.registry import resolve_judge
 from miner.judge.rubric import load_rubric
 from miner.llm import LLMCache
@@ -45,10 +45,10 @@ def compare_judges(run: Run, config: Config, a: str, b: str) -> dict[str, Any]:
     rubric = load_rubric(config["score"]["rubric"])
     judge_a, judge_b = resolve_judge(config, a), resolve_judge(config, b)
     with LLMCache(run.require(JUDGE_CACHE)) as cache:
-        values_a = {x.item: x.parsed for x in cache.answers(judge_a.model, rubric.label)
-                    if x.status == OK}
-        values_b = {x.item: x.parsed for x in cache.answers(judge_b.model, rubric.label)
-                    if x.status == OK}
+        values_a = {x.item: split_flag(x.parsed)[0]
+                    for x in cache.answers(judge_a.model, rubric.label) if x.status == OK}
+        values_b = {x.item: split_flag(x.parsed)[0]
+                    for x in cache.answers(judge_b.model, rubric.label) if x.status == OK}
     common = sorted(set(values_a) & set(values_b))
     if not common:
         raise MinerError(

@@ -5,7 +5,9 @@ A rubric is a YAML file (see `prompts/rubrics/benchbuilder-v1.yaml`) with `id`, 
 `rating`: one whole number within `range`), `criteria` (for `criteria` rubrics: a list of
 `{name, question}`), `system` and `user` message templates (`{prompt}` is replaced by the
 prompt text, `{criteria}` by the numbered criteria), and `answer` (`parser`: json with a
-`field`, or regex with a one-group `pattern`; `response_format`; `expected_tokens`).
+`field`, or regex with a one-group `pattern`; `response_format`; `expected_tokens`;
+`flag_field`: the JSON key of a boolean the judge adds, true for a request for harm or a
+prompt with no task).
 Any mistake in the file is one `ConfigError` naming the file and the key.
 """
 
@@ -24,7 +26,7 @@ from miner.run import file_digest
 
 KINDS = ("criteria", "rating")
 PARSERS = ("json", "regex")
-RESERVED_COLUMNS = frozenset({"id", "hash", "judge", "rubric", "score", "status"})
+RESERVED_COLUMNS = frozenset({"id", "hash", "judge", "rubric", "score", "status", "flagged"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -47,6 +49,7 @@ class Rubric:
     pattern: re.Pattern[str] | None
     response_format: str | None
     expected_tokens: int
+    flag_field: str | None   # JSON key of the judge's "flagged" answer (harm or no task)
     path: Path
     digest: str
 
@@ -190,14 +193,19 @@ def load_rubric(name: str) -> Rubric:
     if not isinstance(expected, int) or expected < 1:
         raise ConfigError(f"{path}: answer.expected_tokens must be a positive integer")
     extra = sorted(set(answer) - {"parser", "field", "pattern", "response_format",
-                                   "expected_tokens"})
+                                   "expected_tokens", "flag_field"})
     if extra:
         raise ConfigError(f"{path}: unknown key 'answer.{extra[0]}'")
+    flag_field = answer.get("flag_field")
+    if flag_field is not None and (parser != "json" or not isinstance(flag_field, str)
+                                   or not _NAME.match(flag_field) or flag_field == field):
+        raise ConfigError(f"{path}: answer.flag_field must be a lower_case JSON key other "
+                          "than answer.field, with parser json")
     return Rubric(
         id=rubric_id, version=version, title=str(data.get("title") or rubric_id), kind=kind,
         criteria=tuple(names), questions=tuple(questions), low=low, high=high,
         system=system.strip(), user=user.strip(), parser=parser,
         field=field if parser == "json" else None, pattern=pattern,
         response_format=None if response_format in (None, "none") else response_format,
-        expected_tokens=expected, path=path, digest=file_digest(path),
+        expected_tokens=expected, flag_field=flag_field, path=path, digest=file_digest(path),
     )

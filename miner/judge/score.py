@@ -8,7 +8,9 @@ judge whose verdict it carries. With `score.strategy: cascade` (`miner.judge.cas
 judge scores only what a predictor ranks likely to pass; every other prompt gets the
 predictor's score with `source` `predicted` and status `predicted` (`source` is `judge`
 wherever the judge answered), and every row its predicted `pass_probability` (null under
-full scoring).
+full scoring). `flagged` is the judge's answer to the rubric's flag question (a request for
+harm or no task; the heuristic answers it with the hygiene rules), null where the rubric has
+none or the answer did not say; select does not take a flagged prompt.
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ def score_table(
     statuses: list[str] = []
     sources: list[str] = []
     chances: list[float | None] = []
+    flagged: list[bool | None] = []
     for row_id, own_hash, judge_hash in zip(frame["id"], frame["hash"], frame["judge_hash"],
                                             strict=True):
         guess = predicted.get(judge_hash)
@@ -151,6 +154,7 @@ def score_table(
         statuses.append(verdict.status)
         sources.append(PREDICTED if verdict.status == PREDICTED else "judge")
         chances.append(guess[0] if guess else None)
+        flagged.append(verdict.flagged if ok else None)
     arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
     for name, values in zip(rubric.criteria, flags, strict=True):
         arrays[name] = pa.array(values, pa.bool_())
@@ -158,6 +162,7 @@ def score_table(
     arrays["status"] = pa.array(statuses, pa.string())
     arrays["source"] = pa.array(sources, pa.string())
     arrays["pass_probability"] = pa.array(chances, pa.float64())
+    arrays["flagged"] = pa.array(flagged, pa.bool_())
     return pa.table(arrays)
 
 
@@ -277,6 +282,7 @@ def run_score(run: Run, config: Config, *, force: bool = False,
         stage_config_extra = {}
     stage_config = {
         **stage_config_extra,
+        "request_params": [j.request_params(rubric) for j in judges],
         "score": score,
         "judges": [j.describe() for j in judges],
         "rubric": {"label": rubric.label, "digest": rubric.digest},

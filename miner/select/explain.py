@@ -21,7 +21,8 @@ def reasons_short(selection: Selection) -> list[str]:
         f"{len(pool)} prompts in {pool['topic'].nunique()} topics pass the filters "
         f"(score >= {params.min_score:g} in topics with mean >= {params.min_topic_mean:g}); "
         f"filtered out: " + ", ".join(
-            f"{counts[r]} {r}" for r in ("duplicate", "near_duplicate", "unscored", "predicted",
+            f"{counts[r]} {r}" for r in ("duplicate", "near_duplicate", "unscored", "flagged",
+                                         "predicted",
                                          "outlier", "low_score", "low_topic_mean",
                                          "contaminated")
             if counts[r]

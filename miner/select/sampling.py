@@ -1,7 +1,8 @@
 """The BenchBuilder selection: thresholds, then stratified sampling across topics.
 
 1. Filters, in this order, each giving the reason a prompt is dropped: exact duplicate
-   (`dup_of`), near-duplicate (`near_dup_of`), no score, a score the cascade predicted
+   (`dup_of`), near-duplicate (`near_dup_of`), no score, flagged by the judge (a request
+   for harm or no task: the rubric's flag), a score the cascade predicted
    rather than the judge gave (unless `allow_predicted`), outlier topic (-1), score below
    `min_score`, topic mean below `min_topic_mean`, near an excluded benchmark question.
    A topic's mean is over its distinct scored prompts (duplicates do not inflate it),
@@ -35,7 +36,7 @@ from miner.select.quotas import OTHER, quota_targets, topic_groups
 
 # Every reason a candidate can get, in the order the funnel applies them.
 FILTER_REASONS = (
-    "duplicate", "near_duplicate", "unscored", "predicted", "outlier", "low_score",
+    "duplicate", "near_duplicate", "unscored", "flagged", "predicted", "outlier", "low_score",
     "low_topic_mean", "contaminated",
 )
 SAMPLING_REASONS = ("selected", "too_similar", "topic_cap", "quota_full", "not_needed")
@@ -99,6 +100,9 @@ def _apply_filters(
     mark(frame["near_dup_of"].notna(), "near_duplicate",
          "near-duplicate of " + frame["near_dup_of"].astype(str))
     mark(frame["score"].isna(), "unscored", "the judge gave no score")
+    if "flagged" in frame:
+        mark(frame["flagged"].astype(bool), "flagged",
+             "the judge flagged it (a request for harm, or no task)")
     if not params.allow_predicted and "source" in frame:
         mark(frame["source"] == "predicted", "predicted",
              "score predicted, not judge-confirmed (select.allow_predicted)")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from miner.artifacts import (
     EMBEDDINGS,
+    EMBEDDINGS_INFO,
     PROMPTS,
     QUESTIONS,
     SCORES,
@@ -25,7 +26,12 @@ from miner.console import info
 from miner.errors import InputError, MissingArtifactError
 from miner.run import Run, StageOutcome, file_digest, write_json
 from miner.select.candidates import load_candidates
-from miner.select.contamination import load_exclusion_set, nearest_excluded
+from miner.select.contamination import (
+    PUBLIC_FILE,
+    exact_public_matches,
+    load_exclusion_set,
+    nearest_excluded,
+)
 from miner.select.explain import reasons_short, relaxations
 from miner.select.formats import question_uid, write_questions
 from miner.select.params import params_from_config
@@ -37,22 +43,34 @@ OUTPUTS = [QUESTIONS, SELECTION, SELECTION_SUMMARY]
 _SELECTION_COLUMNS = [
     "id", "uid", "topic", "topic_label", "category_label", "group", "score", "topic_mean",
     "reason", "detail", "rank", "similar_to", "similarity", "near_file", "near_similarity",
+    "dataset",
 ]
 
 
 def _contamination(
     run: Run, config: Config, frame: pd.DataFrame, vectors: np.ndarray | None
 ) -> pd.DataFrame | None:
+    """The closest excluded question per distinct scored prompt (None when nothing is
+    excluded). The public benchmarks match by normalised text always and by embedding when
+    the run records its embedding model (embeddings.json)."""
     files = config["select"].get("exclude_near") or []
-    if not files:
+    public = bool(config["select"].get("exclude_public"))
+    if not files and not public:
         return None
-    if vectors is None:
-        vectors = open_embeddings(run, len(frame))
     checked = frame.index[frame["dup_of"].isna() & frame["near_dup_of"].isna()
                           & frame["score"].notna()]
-    found = nearest_excluded(vectors, frame.loc[checked, "row"].to_numpy(),
-                             load_exclusion_set(files, config, run))
+    embed_public = public and run.has(EMBEDDINGS_INFO)
+    if files or embed_public:
+        if vectors is None:
+            vectors = open_embeddings(run, len(frame))
+        found = nearest_excluded(vectors, frame.loc[checked, "row"].to_numpy(),
+                                 load_exclusion_set(files, config, run, public=embed_public))
+    else:
+        found = pd.DataFrame({"similarity": np.full(len(checked), -1.0, dtype=np.float32),
+                              "near_text": "", "near_file": None})
     found.index = checked
+    if public:
+        found = exact_public_matches(frame.loc[checked, "hash"], found)
     return found
 
 
@@ -65,9 +83,9 @@ def selection_table(selection: Selection, contamination: pd.DataFrame | None) ->
     if contamination is not None:
         table.loc[contamination.index, "near_file"] = contamination["near_file"]
         table.loc[contamination.index, "near_similarity"] = contamination["similarity"]
-    table = table[_SELECTION_COLUMNS].copy()
+    table = table.reindex(columns=_SELECTION_COLUMNS).copy()
     for column in ("id", "uid", "topic_label", "category_label", "group", "reason", "detail",
-                   "similar_to", "near_file"):
+                   "similar_to", "near_file", "dataset"):
         table[column] = table[column].astype("string")  # a stable schema, even when all null
     table["near_similarity"] = table["near_similarity"].astype(float)
     return table
@@ -129,11 +147,23 @@ def write_selection(
         "shortfall": reasons_short(selection) if short else [],
         "relaxations": relaxations(frame, selection, vectors, contamination) if short else [],
         "contaminated": [
-            {"id": i, "detail": d}
-            for i, d in zip(contaminated["id"], contaminated["detail"], strict=True)
+            {"id": i, "benchmark": b, "detail": d}
+            for i, b, d in zip(contaminated["id"], table.loc[contaminated.index, "near_file"],
+                               contaminated["detail"], strict=True)
         ],
+        "datasets": dataset_shares(chosen),
     })
     return counts
+
+
+def dataset_shares(chosen: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per dataset named by the log's own source field: questions selected and their share
+    ({} when the log names none)."""
+    if "dataset" not in chosen or chosen["dataset"].isna().all():
+        return {}
+    counts = chosen["dataset"].fillna("(none)").value_counts()
+    return {str(name): {"questions": int(n), "share": round(n / len(chosen), 4)}
+            for name, n in counts.items()}
 
 
 def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome:
@@ -147,13 +177,16 @@ def run_select(run: Run, config: Config, *, force: bool = False) -> StageOutcome
     for file in exclude:
         if not Path(file).exists():
             raise InputError(f"{file}: --exclude-near file does not exist")
+    public = bool(section.get("exclude_public"))
     needed = [PROMPTS, TOPICS, TOPIC_INFO, SCORES]
-    if params.max_similarity is not None or exclude:
+    if params.max_similarity is not None or exclude or public and run.has(EMBEDDINGS_INFO):
         needed.append(EMBEDDINGS)
     inputs: dict[str, Any] = {item.name: run.digest(item) for item in needed}
     inputs.update({f"exclude:{f}": file_digest(Path(f)) for f in exclude})
+    if public:
+        inputs["exclude:public"] = file_digest(PUBLIC_FILE)
     stage_config: dict[str, Any] = {"select": section}
-    if exclude:
+    if exclude or public:
         stage_config["embed_model"] = config["embed"]["model"]
 
     def body() -> dict[str, Any]:
