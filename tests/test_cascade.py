@@ -91,7 +91,7 @@ def meaning_judge(request: dict) -> dict:
 def settings(url: str) -> dict:
     return {
         "score": {"judge": "llm", "strategy": "cascade",
-                  "cascade": {"sample_per_topic": 4, "round_calls": 3}},
+                  "cascade": {"sample_per_topic": 1}},
         "judges": {"llm": {"model": "model-llm", "base_url": url, "concurrency": 2}},
         "select": {"top": 6, "per_topic": 2, "relax": "strict", "max_similarity": None},
         "prices": {"model-llm": {"input": 1.0, "output": 2.0}},
@@ -202,7 +202,7 @@ def test_estimate_prices_the_cascade_budget_and_both_passes_of_then(tmp_path):
         tree["score"]["max_calls"] = 50
         (tmp_path / "cascade.yaml").write_text(yaml.safe_dump(tree))
         budget = estimate(run, load_config(tmp_path / "cascade.yaml"))["cascade"]
-        assert budget["sample"] == 6 * 4 and budget["max_calls"] == 50
+        assert budget["sample"] == 6 and budget["max_calls"] == 50
         assert budget["full_calls"] == len(rows)
         assert budget["sample_cost_usd"] < budget["max_calls_cost_usd"] < budget["full_cost_usd"]
         tree["score"].update({"strategy": "full", "then": "strong", "min_score": 6})
