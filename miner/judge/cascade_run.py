@@ -22,6 +22,7 @@ from miner.judge.cascade import (
     settings_from_config,
     topics_filled,
 )
+from miner.judge.guard import UsableGuard
 from miner.judge.parse import score_of
 from miner.judge.rubric import Rubric
 from miner.llm import LLMCache
@@ -113,13 +114,17 @@ def score_by_cascade(run: Any, config: Config, judge: Judge, rubric: Rubric,
     data = cascade_items(run, frame, items, rubric, cache, max_chars)
     total = PassStats(judge=judge.name, model=judge.model)
 
+    guard = UsableGuard(judge, rubric, cache, max_chars)
+
     def judge_fn(chosen: list[Item]) -> dict[str, Any]:
         verdicts, stats = judge_items(judge, rubric, chosen, cache, max_chars=max_chars)
         merge_stats(total, stats)
+        guard.add(chosen, verdicts)
         return verdicts
 
     cost = _cost_fn(config, judge, rubric, max_chars, settings)
     state = run_cascade(data, rubric, settings, judge_fn, cost)
+    guard.add([], {}, final=True)
     summary = cascade_summary(data, state, rubric, settings, cost)
     return state, total, summary, predictions_by_hash(data, state)
 
