@@ -289,6 +289,9 @@ def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
     complete = judge_round(ranked, explore)
     while True:
         scores = judged_scores(data, state.verdicts, rubric)
+        if len(state.verdicts) >= len(data.items):
+            state.stopped = "judged all"
+            break
         if not complete or calls_left <= 0:
             state.stopped = "budget"
             break
