@@ -78,14 +78,16 @@ class UsableGuard:
 
 def guarded_judge_items(judge: Judge, rubric: Rubric, items: list[Item], cache: LLMCache, *,
                         max_chars: int) -> tuple[dict[str, Verdict], PassStats]:
-    """`judge_items` over the first `FIRST` items, the guard's decision, then the rest."""
+    """`judge_items` over the first `FIRST` items, the guard's decision, then the rest (an
+    offline judge costs nothing: it judges all at once, then the guard decides)."""
     from miner.judge.base import judge_items
     from miner.judge.cascade_run import merge_stats
 
     guard = UsableGuard(judge, rubric, cache, max_chars)
-    verdicts, stats = judge_items(judge, rubric, items[:FIRST], cache, max_chars=max_chars)
-    guard.add(items[:FIRST], verdicts, final=True)
-    if len(items) > FIRST:
+    head = items if judge.offline else items[:FIRST]
+    verdicts, stats = judge_items(judge, rubric, head, cache, max_chars=max_chars)
+    guard.add(head, verdicts, final=True)
+    if len(items) > len(head):
         rest, more = judge_items(judge, rubric, items[FIRST:], cache, max_chars=max_chars)
         verdicts.update(rest)
         merge_stats(stats, more)
