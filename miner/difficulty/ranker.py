@@ -29,10 +29,11 @@ class RankInputs:
     features: np.ndarray     # (items, text features)
     prior: np.ndarray        # (items,) the offline judge's score
 
-    def columns(self, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+    def columns(self, rows: np.ndarray | slice,
+                dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
         """Raw embedding rows and the `[features, prior]` block of `rows`."""
-        extra = np.column_stack([self.features[rows], self.prior[rows]]).astype(np.float64)
-        return np.asarray(self.vectors[rows], dtype=np.float64), extra
+        extra = np.column_stack([self.features[rows], self.prior[rows]]).astype(dtype)
+        return np.asarray(self.vectors[rows], dtype=dtype), extra
 
 
 def fit_rank(inputs: RankInputs, at: np.ndarray, passed: np.ndarray, score: np.ndarray,
@@ -44,9 +45,13 @@ def fit_rank(inputs: RankInputs, at: np.ndarray, passed: np.ndarray, score: np.n
     root = np.sqrt(vectors.shape[1])
     x = np.hstack([vectors * root, (extra - mean) / scale])
     weights, bias = ridge(x, np.column_stack([passed, score]).astype(np.float64), alpha)
-    out = np.empty((len(inputs.prior), 2))
+    dim = vectors.shape[1]
+    on_vectors = (weights[:dim] * root).astype(np.float32)   # folded: no scaled copy
+    on_extra = (weights[dim:] / scale[:, None]).astype(np.float32)
+    offset = (bias - (mean / scale) @ weights[dim:]).astype(np.float32)
+    out = np.empty((len(inputs.prior), 2), dtype=np.float32)
     for start in range(0, len(out), CHUNK_ROWS):
         block = slice(start, start + CHUNK_ROWS)
-        v, e = inputs.columns(block)
-        out[block] = np.hstack([v * root, (e - mean) / scale]) @ weights + bias
-    return out[:, 0], out[:, 1]
+        v, e = inputs.columns(block, np.float32)
+        out[block] = v @ on_vectors + e @ on_extra + offset
+    return out[:, 0].astype(float), out[:, 1].astype(float)

@@ -87,13 +87,13 @@ def _cost_fn(config: Config, judge: Judge, rubric: Rubric, max_chars: int,
              settings: CascadeSettings) -> Any:
     from miner.judge.score import cost_usd
 
-    if settings.max_cost is not None and not judge.offline and \
-            cost_usd(config, judge.model, 1, 1) is None:
+    priced = cost_usd(config, judge.model, 1, 1) is not None
+    if settings.max_cost is not None and not judge.offline and not priced:
         raise ConfigError(f"score.max_cost needs a price for model '{judge.model}': add "
                           f"prices.{judge.model}: {{input: .., output: ..}} to your config")
 
     def cost(items: list[Item]) -> float:
-        if judge.offline or not items:
+        if judge.offline or not priced or not items:   # no price: nothing to estimate
             return 0.0
         tokens = judge.estimate(rubric, items, max_chars)
         return cost_usd(config, judge.model, tokens["input_tokens"],
