@@ -149,10 +149,11 @@ SCORE: dict[str, Alternatives] = {
     "strategy": [Options("full", "cascade")],
     "max_calls": [at_least(1), None],
     "max_cost": [Interval(float, 0), None],
-    "cascade.sample_per_topic": [at_least(1)],
-    "cascade.round_calls": [at_least(1)],
-    "cascade.margin": [at_least(0)],
-    "cascade.min_probability": [Interval(float, 0, 1)],
+    "cascade.sample_per_topic": [at_least(0)],
+    "cascade.first_round": [Interval(float, 0, 1, closed="right")],
+    "cascade.growth": [Interval(float, 1)],
+    "cascade.max_round": [Interval(float, 0, 1, closed="right")],
+    "cascade.stop_yield": [Interval(float, 0, 1)],
     **{f"judge_defaults.{key}": value for key, value in JUDGE.items()},
 }
 

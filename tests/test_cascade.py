@@ -1,7 +1,8 @@
 """`score.strategy: cascade` through the real `openai` client and a local server whose judge
 answers from meaning (a criterion is met when the prompt holds its keyword): fewer calls
-than full scoring, a selection of judge-confirmed prompts only, a killed cascade resumed
-with no prompt judged twice, the same rounds for the same seed, one-line errors."""
+than full scoring, rounds ranked from the first call, the yield stop, a selection of
+judge-confirmed prompts only, a killed cascade resumed with no prompt judged twice, the same
+rounds for the same seed, one-line errors."""
 
 from __future__ import annotations
 
@@ -30,16 +31,16 @@ KEYWORDS = ("specific", "domain", "complex", "solve", "creative", "accurate", "p
 THEMES = ("graphs", "poetry", "taxes", "cooking", "chess", "gardens")
 HARD_THEMES = {"graphs", "taxes", "chess"}
 PER_THEME = 40
-KILL_AT = 26   # requests: the 24 of the sample (6 topics x 4) and two of the rounds
+KILL_AT = 80   # requests: the first round (6 explored + 50 ranked) and part of the second
 
 
-def corpus(seed: int = 0) -> list[tuple[str, int]]:
+def corpus(seed: int = 0, per_theme: int = PER_THEME) -> list[tuple[str, int]]:
     """(text, topic) pairs: in hard themes 30% of prompts hold 6-7 keywords and the rest
     2-4; in easy themes every prompt holds 0-2 (their topic mean stays below 3)."""
     rng = np.random.default_rng(seed)
     rows = []
     for topic, theme in enumerate(THEMES):
-        for n in range(PER_THEME):
+        for n in range(per_theme):
             if theme in HARD_THEMES:
                 count = int(rng.integers(6, 8)) if rng.random() < 0.3 else int(rng.integers(2, 5))
             else:
@@ -91,7 +92,7 @@ def meaning_judge(request: dict) -> dict:
 def settings(url: str) -> dict:
     return {
         "score": {"judge": "llm", "strategy": "cascade",
-                  "cascade": {"sample_per_topic": 4, "round_calls": 3}},
+                  "cascade": {"sample_per_topic": 1}},
         "judges": {"llm": {"model": "model-llm", "base_url": url, "concurrency": 2}},
         "select": {"top": 6, "per_topic": 2, "relax": "strict", "max_similarity": None},
         "prices": {"model-llm": {"input": 1.0, "output": 2.0}},
@@ -138,6 +139,65 @@ def test_cascade_judges_fewer_and_selects_only_judge_confirmed(tmp_path):
     assert {rows[int(i[1:])][1] for i in selected["id"]} == {0, 2, 4}   # the hard themes
 
 
+def many_rounds(url: str, folder: Path, **cascade: float) -> dict:
+    """The config of a cascade that fills no selection quickly (top 200)."""
+    tree = settings(url)
+    tree["select"]["top"] = 200
+    tree["score"]["cascade"].update(cascade)
+    path = folder / "rounds.yaml"
+    path.write_text(yaml.safe_dump(tree))
+    return load_config(path)
+
+
+def test_rounds_are_ranked_from_the_first_call_and_stop_when_the_yield_drops(tmp_path):
+    from miner.judge import heuristic
+    from miner.judge.cascade import MIN_ROUND
+    from miner.judge.rubric import load_rubric
+
+    rows = corpus(per_theme=100)
+    texts = [t for t, _ in rows]
+    hard = {t for t in texts if sum(w in t.split() for w in KEYWORDS) >= 6}
+    run = make_run(tmp_path / "run", rows)
+    with OpenAIServer(chat=meaning_judge) as server:
+        run_score(run, many_rounds(server.base_url, tmp_path))
+        asked = requested(server)
+    strategy = json.loads(run.file("score_summary.json").read_text())["strategy"]
+    rounds = strategy["rounds"]
+    # rounds: the first is 6 explored (one per topic) + the floor of 50 ranked; none smaller
+    assert rounds[0]["explored"] == len(THEMES) and rounds[0]["ranked"] == MIN_ROUND
+    assert all(r["judged"] >= MIN_ROUND for r in rounds) and len(rounds) >= 3
+    assert sum(r["judged"] for r in rounds) == len(asked) == len(set(asked))
+    # ranked from the first call: the first round's ranked prompts are the offline judge's
+    # best, and they pass far above the corpus's rate
+    rubric = load_rubric("benchbuilder-v1")
+    prior = {t: len(heuristic.judge_text(t, rubric)) for t in texts}
+    first = asked[:rounds[0]["judged"]]
+    bar = sorted(prior.values(), reverse=True)[MIN_ROUND - 1]
+    assert sum(prior[t] >= bar for t in first) >= MIN_ROUND
+    assert rounds[0]["ranked_passed"] / MIN_ROUND > 3 * len(hard) / len(texts)
+    # the stop: the last round passed at under half the best round's rate, every hard
+    # prompt was found, and well under half the calls of full scoring were made
+    rates = [r["ranked_passed"] / r["ranked"] for r in rounds]
+    assert strategy["stopped"] == "yield" and rates[-1] < 0.5 * max(rates)
+    assert hard <= set(asked) and len(asked) < len(texts) / 2
+    # without the yield stop the same search goes on to judge everything
+    again = make_run(tmp_path / "again", rows)
+    with OpenAIServer(chat=meaning_judge) as server:
+        run_score(again, many_rounds(server.base_url, tmp_path, stop_yield=0.0))
+        assert len(requested(server)) == len(texts)
+    assert json.loads(again.file("score_summary.json").read_text())["strategy"][
+        "stopped"] == "judged all"
+
+
+def test_rounds_grow_from_the_first_share_to_the_largest():
+    from miner.judge.cascade import MIN_ROUND, round_size, settings_from_config
+
+    settings = settings_from_config(load_config())
+    sizes = [round_size(settings, 100_000, k) for k in range(7)]
+    assert sizes == [1000, 1500, 2250, 3375, 5000, 5000, 5000]
+    assert round_size(settings, 300, 0) == round_size(settings, 300, 5) == MIN_ROUND
+
+
 def test_cascade_is_deterministic_for_a_seed(tmp_path):
     rows = corpus()
     outputs = []
@@ -153,20 +213,27 @@ def test_cascade_is_deterministic_for_a_seed(tmp_path):
 
 
 def test_killed_cascade_resumes_without_judging_a_prompt_twice(tmp_path):
-    rows = corpus()
+    rows = corpus(per_theme=100)
     clean = make_run(tmp_path / "clean", rows)
+    config_file = tmp_path / "config.yaml"
+
+    def write_config(url: str) -> None:
+        tree = settings(url)
+        tree["select"]["top"] = 200     # more than one round before the selection is filled
+        config_file.write_text(yaml.safe_dump(tree))
+
     with OpenAIServer(chat=meaning_judge) as server:
-        run_score(clean, config_of(server.base_url, tmp_path))
+        write_config(server.base_url)
+        run_score(clean, load_config(config_file))
         uninterrupted = set(requested(server))
-    assert len(uninterrupted) > KILL_AT + 2    # the kill falls inside the predicted rounds
+    assert len(uninterrupted) > KILL_AT + 2    # the kill falls inside the second round
     run = make_run(tmp_path / "run", rows)
 
     def slow(request):
-        return Reply(200, meaning_judge(request), delay=0.1)
+        return Reply(200, meaning_judge(request), delay=0.05)
 
     with OpenAIServer(chat=slow) as server:
-        config_file = tmp_path / "config.yaml"
-        config_file.write_text(yaml.safe_dump(settings(server.base_url)))
+        write_config(server.base_url)
         kill_score_after(run, config_file, server, KILL_AT)
         before = requested(server)
         with LLMCache(run.file("judge.sqlite")) as cache:
@@ -202,7 +269,7 @@ def test_estimate_prices_the_cascade_budget_and_both_passes_of_then(tmp_path):
         tree["score"]["max_calls"] = 50
         (tmp_path / "cascade.yaml").write_text(yaml.safe_dump(tree))
         budget = estimate(run, load_config(tmp_path / "cascade.yaml"))["cascade"]
-        assert budget["sample"] == 6 * 4 and budget["max_calls"] == 50
+        assert budget["sample"] == 6 and budget["max_calls"] == 50
         assert budget["full_calls"] == len(rows)
         assert budget["sample_cost_usd"] < budget["max_calls_cost_usd"] < budget["full_cost_usd"]
         tree["score"].update({"strategy": "full", "then": "strong", "min_score": 6})

@@ -206,9 +206,9 @@ def strategy_options(func: Callable) -> Callable:
                          help="Cascade budget: at most N prompts judged.")(func)
     return config_option(
         "--strategy", key="score.strategy",
-        help="full: judge every distinct prompt; cascade: judge a sample per topic, then "
-             "what a predictor fitted on its answers ranks likeliest to pass, until the "
-             "selection can be filled with judge-confirmed prompts.")(func)
+        help="full: judge every distinct prompt; cascade: judge in rounds what a ranker "
+             "(started from the offline judge, refitted on the answers) ranks likeliest to "
+             "pass, until a round's yield drops or the selection is filled.")(func)
 
 
 def engine_option(func: Callable) -> Callable:

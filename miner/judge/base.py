@@ -144,11 +144,16 @@ class Judge(ABC):
 def judge_items(judge: Judge, rubric: Rubric, items: list[Item], cache: LLMCache, *,
                 max_chars: int) -> tuple[dict[str, Verdict], PassStats]:
     """One pass of `judge` over `items`: verdicts by item hash and the pass's counters.
-    What the judge returns is checked first (`miner.judge.guard`)."""
+    What the judge returns is checked first (`miner.judge.guard`). An item the judge
+    returned no verdict for (a plugin's half answer) fails with status `error`, so it is
+    counted, reported and retried by the next run."""
     from miner.judge.guard import judged  # it builds on this module
 
     stats = PassStats(judge=judge.name, model=judge.model, items=len(items))
-    verdicts = judged(judge, rubric, items, cache, max_chars=max_chars, stats=stats)
+    returned = judged(judge, rubric, items, cache, max_chars=max_chars, stats=stats)
+    verdicts = {item.hash: returned.get(item.hash) or Verdict(
+        "error", error=f"judge '{judge.name}' returned no verdict for this prompt")
+        for item in items}
     stats.status = Counter(v.status for v in verdicts.values())
     stats.errors = Counter(v.error for v in verdicts.values() if v.error)
     stats.answers_prompt_tokens = sum(v.tokens[0] for v in verdicts.values())

@@ -1,22 +1,25 @@
-"""`score.strategy: cascade`: judge a stratified sample, then what a predictor ranks likeliest.
+"""`score.strategy: cascade`: an active search that judges the prompts likeliest to pass.
 
-1. `seed_sample`: a seeded sample of `score.cascade.sample_per_topic` distinct prompts from
-   every topic (outliers are one more stratum), so each topic's mean can be estimated.
-2. The judge scores them (`judge_items`, answer cache first).
-3. `fit_and_predict`: the difficulty predictor (`miner.difficulty`) is fitted on every judged
-   prompt, once per score level from select.min_score to the rubric's highest, and predicts
-   every distinct prompt: P(score >= level) for each level, and a score.
-4. `topic_estimates`: each topic's estimated mean (the judge's score where judged, the
-   predicted one elsewhere), its judge-confirmed prompts (judged at its bar or more) and
-   whether the selection needs it (estimated mean >= select.min_topic_mean). `topic_cap`:
-   what the selection takes per needed topic (per_topic, or what `relax: auto` would raise
-   it to); `topic_bars`: the score each topic's `cap` best are expected to reach.
-5. `next_round`: every needed topic short of `cap + margin` confirmed offers its unjudged
-   prompts likeliest to reach its bar (P >= `min_probability`, or its best-ranked ones while
-   it has had fewer than that many tries beyond the sample), as many as it is short; the
-   likeliest of all, at most `round_calls` and what the budget (`score.max_calls`,
-   `score.max_cost`) leaves, are judged; then back to 3, until no topic offers any. When the
-   confirmed prompts still cannot fill `top` (topics ran dry), every cap is raised by one.
+1. **First round, ranked from the first call.** Every distinct prompt has a prior, the
+   offline judge's score (`heuristic`, free); the first round is the
+   `score.cascade.first_round` share of the prompts it ranks highest (ties by a seeded draw),
+   plus a seeded exploration sample of `sample_per_topic` prompts per topic (outliers are one
+   more stratum): just enough that every topic has a judged prompt, since topic means come
+   from the ranker's estimated scores of all their prompts, not from the sample alone.
+2. **Refit and rank.** The ranker (`miner.difficulty.ranker`: one ridge solve over the
+   judged prompts' embeddings, text features and prior) is refitted after each round and
+   ranks every unjudged prompt by its chance to reach `select.min_score`; the next round
+   takes the best-ranked ones. Rounds grow by `growth` per round up to the `max_round`
+   share of the prompts (and never below `MIN_ROUND`), so a refit (milliseconds) is cheap
+   beside a round's calls.
+3. **Stop** when a round's ranked prompts pass at under `stop_yield` times the best rate of
+   any round (the ranking has spent its edge: further calls find what a random draw would,
+   and the benchmark changes little), when the judge-confirmed prompts of the topics the
+   selection needs fill `select.top` (at `per_topic`, or what `relax: auto` raises it to),
+   when no prompt passed in the first round (nothing to learn from), or when `max_calls` /
+   `max_cost` is spent.
+4. The difficulty predictor (`miner.difficulty`) is fitted once on every judged prompt and
+   predicts every unjudged one (its pass probability and score go to scores.parquet).
 
 Every decision reads verdicts, never whether they came from the cache, so a rerun after a
 kill replays the same rounds from the cache and sends only what was never answered; the
@@ -26,18 +29,20 @@ same seed and answers give the same rounds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from miner.difficulty.ranker import RankInputs, fit_rank
 from miner.judge.base import Item, Verdict
 from miner.judge.parse import OK, score_of
 from miner.judge.rubric import Rubric
 
 OUTLIER = -1
+MIN_ROUND = 50   # prompts; smaller rounds would spend more on refits than on calls
 # judge(items) -> verdicts by hash; cost(items) -> USD the judge would charge (0 offline)
 JudgeFn = Callable[[list[Item]], dict[str, Verdict]]
 CostFn = Callable[[list[Item]], float]
@@ -50,9 +55,10 @@ class CascadeSettings:
 
     seed: int
     sample_per_topic: int
-    round_calls: int
-    margin: int
-    min_probability: float
+    first_round: float
+    growth: float
+    max_round: float
+    stop_yield: float
     max_calls: int | None
     max_cost: float | None
     min_score: float
@@ -62,9 +68,6 @@ class CascadeSettings:
     include_outliers: bool
 
 
-HUNT = 3   # tries beyond the sample, times a topic's target, before its bar drops
-
-
 def settings_from_config(config: Mapping[str, Any]) -> CascadeSettings:
     """The cascade settings of a loaded config."""
     score, select = config["score"], config["select"]
@@ -72,9 +75,10 @@ def settings_from_config(config: Mapping[str, Any]) -> CascadeSettings:
     return CascadeSettings(
         seed=int(select["seed"]),
         sample_per_topic=int(cascade["sample_per_topic"]),
-        round_calls=int(cascade["round_calls"]),
-        margin=int(cascade["margin"]),
-        min_probability=float(cascade["min_probability"]),
+        first_round=float(cascade["first_round"]),
+        growth=float(cascade["growth"]),
+        max_round=float(cascade["max_round"]),
+        stop_yield=float(cascade["stop_yield"]),
         max_calls=score.get("max_calls"),
         max_cost=score.get("max_cost"),
         min_score=float(select["min_score"]),
@@ -87,17 +91,18 @@ def settings_from_config(config: Mapping[str, Any]) -> CascadeSettings:
 
 @dataclass
 class CascadeItems:
-    """The distinct items with what the predictor reads: topic, vector and text features."""
+    """The distinct items with what the ranker reads: topic, vector, text features, prior."""
 
     items: list[Item]
     topics: np.ndarray       # int, one per item
     vectors: np.ndarray      # float32 (items, dim)
     features: np.ndarray     # float32 (items, text features)
+    prior: np.ndarray        # float (items,): the offline judge's score (0 when it has none)
 
 
 @dataclass
 class CascadeState:
-    """What the cascade knows: verdicts so far, the latest prediction, the rounds' record."""
+    """What the cascade knows: verdicts so far, the final prediction, the rounds' record."""
 
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     predicted: pd.DataFrame | None = None   # p_pass, expected_score per item (items order)
@@ -105,7 +110,6 @@ class CascadeState:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     spent_usd: float = 0.0
     stopped: str = ""
-    bars: dict[int, float] = field(default_factory=dict)   # per topic, from `topic_bars`
 
 
 def _draw_keys(hashes: list[str], seed: int) -> np.ndarray:
@@ -128,6 +132,14 @@ def seed_sample(data: CascadeItems, per_topic: int, seed: int) -> list[int]:
             taken[topic] = taken.get(topic, 0) + 1
             chosen.append(int(position))
     return chosen
+
+
+def round_size(settings: CascadeSettings, items: int, index: int) -> int:
+    """Ranked prompts in round `index` (0: the first): `first_round` of the items, times
+    `growth` per round, at most `max_round` of them, never under `MIN_ROUND`."""
+    first = max(MIN_ROUND, settings.first_round * items)
+    most = max(MIN_ROUND, settings.max_round * items)
+    return int(min(most, first * settings.growth ** index))
 
 
 def judged_scores(data: CascadeItems, verdicts: Mapping[str, Verdict],
@@ -155,47 +167,52 @@ def label_frame(data: CascadeItems, verdicts: Mapping[str, Verdict],
 
 def fit_and_predict(data: CascadeItems, verdicts: Mapping[str, Verdict], rubric: Rubric,
                     settings: CascadeSettings) -> tuple[pd.DataFrame, dict[str, Any]] | None:
-    """The predictor fitted on the judged items, predicting every item (None: too few
-    labels to fit, fewer than the predictor's minimum)."""
+    """The difficulty predictor fitted on the judged items, predicting every item (None:
+    fewer labels than the predictor's minimum)."""
     from miner.difficulty import FitSettings, fit_predictor
     from miner.difficulty.predictor import MIN_LABELS
 
     at, labels = label_frame(data, verdicts, rubric)
     if len(at) < MIN_LABELS:
         return None
-    predicted, metrics = pd.DataFrame(index=range(len(data.items))), {}
-    for level in levels(settings, rubric):
-        predictor = fit_predictor(data.vectors[at], data.features[at], labels, settings.seed,
-                                  criteria=rubric.criteria,
-                                  settings=FitSettings(min_score=level))
-        out = predictor.predict(data.vectors, data.features)
-        predicted[level_column(level)] = out["p_pass"].to_numpy()
-        if level == settings.min_score:
-            predicted["p_pass"] = out["p_pass"].to_numpy()
-            predicted["expected_score"] = out["expected_score"].to_numpy()
-            metrics = predictor.metrics
-    return predicted, metrics
+    predictor = fit_predictor(data.vectors[at], data.features[at], labels, settings.seed,
+                              criteria=rubric.criteria,
+                              settings=FitSettings(min_score=settings.min_score))
+    out = predictor.predict(data.vectors, data.features)
+    return out[["p_pass", "expected_score"]].reset_index(drop=True), predictor.metrics
 
 
-def levels(settings: CascadeSettings, rubric: Rubric) -> list[float]:
-    """The scores from min_score up to the rubric's highest, one apart."""
-    return [float(v) for v in np.arange(settings.min_score, rubric.max_score + 1e-9, 1.0)]
+def ranking(data: CascadeItems, scores: np.ndarray,
+            settings: CascadeSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Every item's rank (higher: judge sooner) and estimated score. With judged items of
+    both outcomes, the ranker fitted on them; before that, the prior."""
+    at = np.flatnonzero(~np.isnan(scores))
+    passed = scores[at] >= settings.min_score
+    if len(at) == 0 or passed.all() or not passed.any():
+        return data.prior.astype(float), np.where(np.isnan(scores), data.prior, scores)
+    rank, estimate = fit_rank(RankInputs(data.vectors, data.features, data.prior), at,
+                              passed.astype(float), scores[at])
+    return rank, np.where(np.isnan(scores), estimate, scores)
 
 
-def level_column(level: float) -> str:
-    """The predicted column holding P(score >= level)."""
-    return f"p_ge_{level:g}"
+def next_round(data: CascadeItems, rank: np.ndarray, done: Collection[str], size: int,
+               seed: int) -> list[int]:
+    """The `size` items ranked highest among those whose hash is not in `done` (ties by a
+    seeded draw)."""
+    hashes = [i.hash for i in data.items]
+    open_ = np.array([p for p, h in enumerate(hashes) if h not in done], dtype=np.int64)
+    if not len(open_):
+        return []
+    keys = _draw_keys([hashes[p] for p in open_], seed)
+    return [int(p) for p in open_[np.lexsort((keys, -rank[open_]))][:size]]
 
 
-def topic_estimates(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
-                    settings: CascadeSettings,
-                    bars: Mapping[int, float] | None = None) -> pd.DataFrame:
-    """Per topic: estimated mean, judge-confirmed count (judged at its bar, default
-    min_score, or more), and whether it is needed."""
-    blended = np.where(np.isnan(scores), predicted["expected_score"].to_numpy(), scores)
-    bar = pd.Series(data.topics).map(bars or {}).fillna(settings.min_score).to_numpy()
-    frame = pd.DataFrame({"topic": data.topics, "score": blended,
-                          "confirmed": scores >= bar})
+def topic_estimates(data: CascadeItems, scores: np.ndarray, estimated: np.ndarray,
+                    settings: CascadeSettings) -> pd.DataFrame:
+    """Per topic: estimated mean (judged scores where judged, estimates elsewhere),
+    judge-confirmed count (judged at min_score or more), and whether the selection needs it."""
+    frame = pd.DataFrame({"topic": data.topics, "score": estimated,
+                          "confirmed": scores >= settings.min_score})
     topics = frame.groupby("topic").agg(mean=("score", "mean"), confirmed=("confirmed", "sum"))
     topics["needed"] = topics["mean"] >= settings.min_topic_mean
     if not settings.include_outliers:
@@ -203,13 +220,12 @@ def topic_estimates(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFr
     return topics
 
 
-def topic_cap(topics: pd.DataFrame, settings: CascadeSettings, extra: int = 0) -> int:
+def topic_cap(topics: pd.DataFrame, settings: CascadeSettings) -> int:
     """Prompts per needed topic the selection will take: `per_topic`, or as many as `top`
-    needs from this many topics (what `select.relax: auto` raises per_topic to), plus
-    `extra` (raised while topics that ran dry leave the others to fill `top`)."""
+    needs from this many topics (what `select.relax: auto` raises per_topic to)."""
     needed = int(topics["needed"].sum())
     per = settings.per_topic or settings.top
-    return max(per, -(-settings.top // max(needed, 1))) + extra
+    return max(per, -(-settings.top // max(needed, 1)))
 
 
 def capacity(topics: pd.DataFrame, cap: int) -> int:
@@ -218,70 +234,11 @@ def capacity(topics: pd.DataFrame, cap: int) -> int:
     return int(np.minimum(need["confirmed"], cap).sum())
 
 
-def topic_bars(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
-               scale: list[float], cap: int) -> dict[int, float]:
-    """Per topic, the highest score that `cap` of its prompts are expected to reach (judged
-    ones as judged, the rest by predicted probability), else the lowest of `scale`. Full
-    scoring's selection takes each topic's best first; confirming prompts at this score
-    keeps the cascade's benchmark as hard as full's."""
-    bars = pd.Series(scale[0], index=np.unique(data.topics))
-    for level in scale[1:]:
-        reached = np.where(np.isnan(scores), predicted[level_column(level)].to_numpy(),
-                           scores >= level)
-        expected = pd.Series(reached).groupby(data.topics).sum()
-        bars[expected.reindex(bars.index).to_numpy() >= cap] = level
-    return {int(t): float(b) for t, b in bars.items()}
-
-
-def tries_beyond_sample(data: CascadeItems, verdicts: Mapping[str, Verdict],
-                        sampled: set[str]) -> pd.Series:
-    """Items judged in the rounds, per topic."""
-    return pd.Series([data.topics[p] for p, i in enumerate(data.items)
-                      if i.hash in verdicts and i.hash not in sampled],
-                     dtype=np.int64).value_counts()
-
-
-def lowered_bars(bars: Mapping[int, float], tries: pd.Series, limit: int,
-                 min_score: float) -> dict[int, float]:
-    """`bars`, at min_score for topics that had `limit` tries beyond the sample."""
-    return {t: (min_score if tries.get(t, 0) >= limit else b) for t, b in bars.items()}
-
-
-def next_round(data: CascadeItems, scores: np.ndarray, predicted: pd.DataFrame,
-               verdicts: Mapping[str, Verdict], sampled: set[str], settings: CascadeSettings,
-               budget: int, extra: int = 0,
-               bars: Mapping[int, float] | None = None) -> list[int]:
-    """Positions to judge next: each needed topic's likeliest unjudged items, as many as it
-    lacks (`topic_cap` + margin), likeliest first, at most `budget`. An item qualifies with
-    P(pass) >= min_probability; until a topic has had that many tries beyond the sample, its
-    best-ranked items qualify whatever their probability (a small sample can miss a topic's
-    passing prompts, and the predictor then ranks the whole topic low)."""
-    topics = topic_estimates(data, scores, predicted, settings, bars)
-    target = topic_cap(topics, settings, extra) + settings.margin
-    short = (target - topics["confirmed"]).where(topics["needed"], 0).clip(lower=0)
-    hashes = [i.hash for i in data.items]
-    tried = tries_beyond_sample(data, verdicts, sampled)
-    explore = (target - tried.reindex(short.index, fill_value=0)).clip(lower=0)
-    bar_of = pd.Series(data.topics).map(bars or {}).fillna(settings.min_score).to_numpy()
-    rank = np.zeros(len(hashes))
-    for level in np.unique(bar_of):
-        column = predicted[level_column(level)] if level_column(level) in predicted else \
-            predicted["p_pass"]
-        rank[bar_of == level] = column.to_numpy()[bar_of == level]
-    unjudged = np.array([h not in verdicts for h in hashes], dtype=bool)
-    open_ = np.flatnonzero(unjudged & np.isin(data.topics, short.index[short > 0].to_numpy()))
-    keys = _draw_keys([hashes[p] for p in open_], settings.seed)
-    taken: dict[int, int] = {}
-    chosen: list[int] = []
-    for position in open_[np.lexsort((keys, -rank[open_]))]:  # likeliest at its bar first
-        topic = int(data.topics[position])
-        count = taken.get(topic, 0)
-        likely = rank[position] >= settings.min_probability
-        if count < short[topic] and (likely or count < explore[topic]):
-            taken[topic] = count + 1
-            chosen.append(int(position))
-    chosen.sort(key=lambda p: -rank[p])   # stable: ties keep the seeded order
-    return chosen[:budget]
+def spent_edge(rounds: list[dict[str, Any]], stop_yield: float) -> bool:
+    """Whether the last round's ranked prompts passed at under `stop_yield` times the best
+    rate of any round so far."""
+    rates = [r["ranked_passed"] / r["ranked"] for r in rounds if r["ranked"]]
+    return bool(rates) and rates[-1] < stop_yield * max(rates)
 
 
 def _affordable(items: list[Item], cost: CostFn, left_usd: float | None) -> list[Item]:
@@ -296,78 +253,82 @@ def _affordable(items: list[Item], cost: CostFn, left_usd: float | None) -> list
 
 def run_cascade(data: CascadeItems, rubric: Rubric, settings: CascadeSettings,
                 judge: JudgeFn, cost: CostFn) -> CascadeState:
-    """Seed sample, then predicted rounds, until no topic needs more or a budget is spent."""
+    """Ranked rounds from the first call until the yield, the selection or a budget says
+    stop; then the predictor's scores for what was never judged."""
     state = CascadeState()
     if not data.items:
         state.stopped = "no prompts"
         return state
-    extra = 0
-    largest = int(np.unique(data.topics, return_counts=True)[1].max())
     calls_left = settings.max_calls if settings.max_calls is not None else len(data.items)
 
-    def judge_round(positions: list[int], name: str) -> bool:
+    def judge_round(ranked: list[int], explore: list[int]) -> bool:
+        """Judge a round (exploration first); False when a budget cut it short."""
         nonlocal calls_left
+        positions = (explore + ranked)[:calls_left]
         left_usd = None if settings.max_cost is None else settings.max_cost - state.spent_usd
-        items = _affordable([data.items[p] for p in positions][:calls_left], cost, left_usd)
+        items = _affordable([data.items[p] for p in positions], cost, left_usd)
         if not items:
             return False
         state.verdicts.update(judge(items))
         state.spent_usd += cost(items)
         calls_left -= len(items)
-        state.rounds.append({"round": name, "judged": len(items),
-                             "confirmed": int(np.sum(judged_scores(
-                                 data, {i.hash: state.verdicts[i.hash] for i in items},
-                                 rubric) >= settings.min_score))})
-        return len(items) == len(positions)
+        sent = positions[:len(items)]
+        passed = judged_scores(data, state.verdicts, rubric) >= settings.min_score
+        ranked_sent = sent[len(explore):]
+        state.rounds.append({
+            "round": len(state.rounds) + 1, "judged": len(items),
+            "explored": min(len(explore), len(items)), "ranked": len(ranked_sent),
+            "ranked_passed": int(passed[ranked_sent].sum()),
+            "confirmed": int(passed[sent].sum()),
+        })
+        return len(items) == len(explore) + len(ranked)
 
-    sample = seed_sample(data, settings.sample_per_topic, settings.seed)
-    sampled = {data.items[p].hash for p in sample}
-    complete = judge_round(sample, "sample")
+    explore = seed_sample(data, settings.sample_per_topic, settings.seed)
+    ranked = next_round(data, data.prior.astype(float), {data.items[p].hash for p in explore},
+                        round_size(settings, len(data.items), 0), settings.seed)
+    complete = judge_round(ranked, explore)
     while True:
+        scores = judged_scores(data, state.verdicts, rubric)
+        if len(state.verdicts) >= len(data.items):
+            state.stopped = "judged all"
+            break
         if not complete or calls_left <= 0:
             state.stopped = "budget"
             break
-        fitted = fit_and_predict(data, state.verdicts, rubric, settings)
-        if fitted is None:  # too few labels for a predictor: judge the rest
-            rest = [p for p, i in enumerate(data.items) if i.hash not in state.verdicts]
-            complete = judge_round(rest, "all") if rest else True
-            state.stopped = "judged all (too few labels for a predictor)"
-            if complete:
-                break
-            continue
-        state.predicted, state.metrics = fitted
-        scores = judged_scores(data, state.verdicts, rubric)
-        positions: list[int] = []
-        while not positions:
-            topics = topic_estimates(data, scores, state.predicted, settings)
-            cap = topic_cap(topics, settings, extra)
-            state.bars = topic_bars(data, scores, state.predicted, levels(settings, rubric),
-                                    cap)
-            bars = lowered_bars(state.bars, tries_beyond_sample(data, state.verdicts, sampled),
-                                HUNT * (cap + settings.margin), settings.min_score)
-            positions = next_round(data, scores, state.predicted, state.verdicts, sampled,
-                                   settings, min(settings.round_calls, calls_left), extra, bars)
-            if positions or capacity(topics, cap) >= settings.top or cap >= largest:
-                break
-            extra += 1   # topics ran dry: the others must give more each
-        if not positions:
-            state.stopped = "filled" if capacity(topics, cap) >= settings.top else \
-                "no likely prompt left"
+        rank, estimated = ranking(data, scores, settings)
+        topics = topic_estimates(data, scores, estimated, settings)
+        if capacity(topics, topic_cap(topics, settings)) >= settings.top:
+            state.stopped = "filled"
             break
-        complete = judge_round(positions, f"round {len(state.rounds)}")
+        if not np.any(scores >= settings.min_score):
+            state.stopped = "no prompt passed in the first round"
+            break
+        if spent_edge(state.rounds, settings.stop_yield):
+            state.stopped = "yield"
+            break
+        ranked = next_round(data, rank, state.verdicts,
+                            round_size(settings, len(data.items), len(state.rounds)),
+                            settings.seed)
+        if not ranked:
+            state.stopped = "judged all"
+            break
+        complete = judge_round(ranked, [])
+    fitted = fit_and_predict(data, state.verdicts, rubric, settings)
+    if fitted is not None:
+        state.predicted, state.metrics = fitted
     return state
 
 
 def topics_filled(data: CascadeItems, state: CascadeState, rubric: Rubric,
                   settings: CascadeSettings) -> dict[str, Any]:
-    """Needed topics, how many hold `per_topic` prompts judged at the confirming score, and
-    how many such prompts the selection could take, at the end."""
+    """Needed topics, how many hold `per_topic` judge-confirmed prompts, and how many
+    confirmed prompts the selection could take, at the end."""
     if state.predicted is None:
         return {"needed": 0, "filled": 0}
     scores = judged_scores(data, state.verdicts, rubric)
-    topics = topic_estimates(data, scores, state.predicted, settings)
+    estimated = np.where(np.isnan(scores), state.predicted["expected_score"].to_numpy(), scores)
+    topics = topic_estimates(data, scores, estimated, settings)
     need = topics[topics["needed"]]
-    bars = pd.Series(state.bars).reindex(need.index).dropna()
-    return {"needed": len(need), "above_min_score_bars": int((bars > settings.min_score).sum()),
+    return {"needed": len(need),
             "filled": int((need["confirmed"] >= (settings.per_topic or 1)).sum()),
             "confirmed_for_selection": capacity(topics, topic_cap(topics, settings))}

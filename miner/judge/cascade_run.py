@@ -22,12 +22,35 @@ from miner.judge.cascade import (
     settings_from_config,
     topics_filled,
 )
+from miner.judge.parse import score_of
 from miner.judge.rubric import Rubric
+from miner.judge.usable import UsableGuard
 from miner.llm import LLMCache
 
 
-def cascade_items(run: Any, frame: pd.DataFrame, items: list[Item]) -> CascadeItems:
-    """Each distinct item's topic (topics.parquet), vector (embeddings.npy) and features."""
+def offline_prior(items: list[Item], rubric: Rubric, cache: LLMCache | None,
+                  max_chars: int) -> np.ndarray:
+    """The offline `heuristic` judge's score of every item (its answers cached beside the
+    judge's under their own model); zeros when it cannot grade this rubric or there is no
+    cache to keep its answers in."""
+    from miner.judge import heuristic
+    from miner.judge.backends import HeuristicJudge
+
+    try:
+        heuristic.check_supported(rubric)
+    except ConfigError:
+        return np.zeros(len(items))
+    if cache is None:
+        return np.zeros(len(items))
+    judge = HeuristicJudge.from_config(heuristic.NAME, {})
+    verdicts, _ = judge_items(judge, rubric, items, cache, max_chars=max_chars)
+    return np.array([score_of(verdicts[i.hash].value, rubric) for i in items], dtype=float)
+
+
+def cascade_items(run: Any, frame: pd.DataFrame, items: list[Item], rubric: Rubric,
+                  cache: LLMCache | None = None, max_chars: int = 0) -> CascadeItems:
+    """Each distinct item's topic (topics.parquet), vector (embeddings.npy), features and
+    offline prior (none without a cache: what `estimate` reads)."""
     from miner.difficulty import text_features
 
     if not run.has(TOPICS):
@@ -46,6 +69,7 @@ def cascade_items(run: Any, frame: pd.DataFrame, items: list[Item]) -> CascadeIt
         topics=np.array([topic_of.get(ids[r], -1) for r in rows], dtype=np.int64),
         vectors=np.asarray(vectors[rows], dtype=np.float32),
         features=text_features([i.text for i in items]),
+        prior=offline_prior(items, rubric, cache, max_chars),
     )
 
 
@@ -63,13 +87,13 @@ def _cost_fn(config: Config, judge: Judge, rubric: Rubric, max_chars: int,
              settings: CascadeSettings) -> Any:
     from miner.judge.score import cost_usd
 
-    if settings.max_cost is not None and not judge.offline and \
-            cost_usd(config, judge.model, 1, 1) is None:
+    priced = cost_usd(config, judge.model, 1, 1) is not None
+    if settings.max_cost is not None and not judge.offline and not priced:
         raise ConfigError(f"score.max_cost needs a price for model '{judge.model}': add "
                           f"prices.{judge.model}: {{input: .., output: ..}} to your config")
 
     def cost(items: list[Item]) -> float:
-        if judge.offline or not items:
+        if judge.offline or not priced or not items:   # no price: nothing to estimate
             return 0.0
         tokens = judge.estimate(rubric, items, max_chars)
         return cost_usd(config, judge.model, tokens["input_tokens"],
@@ -87,16 +111,20 @@ def score_by_cascade(run: Any, config: Config, judge: Judge, rubric: Rubric,
     (pass probability, predicted score) by item hash."""
     settings = settings_from_config(config)
     max_chars = config["score"]["max_prompt_chars"]
-    data = cascade_items(run, frame, items)
+    data = cascade_items(run, frame, items, rubric, cache, max_chars)
     total = PassStats(judge=judge.name, model=judge.model)
+
+    guard = UsableGuard(judge, rubric, cache, max_chars)
 
     def judge_fn(chosen: list[Item]) -> dict[str, Any]:
         verdicts, stats = judge_items(judge, rubric, chosen, cache, max_chars=max_chars)
         merge_stats(total, stats)
+        guard.add(chosen, verdicts)
         return verdicts
 
     cost = _cost_fn(config, judge, rubric, max_chars, settings)
     state = run_cascade(data, rubric, settings, judge_fn, cost)
+    guard.add([], {}, final=True)
     summary = cascade_summary(data, state, rubric, settings, cost)
     return state, total, summary, predictions_by_hash(data, state)
 
@@ -126,8 +154,8 @@ def cascade_summary(data: CascadeItems, state: CascadeState, rubric: Rubric,
         "predictor": {k: state.metrics.get(k) for k in
                       ("labels", "auc_pass", "spearman_score", "precision_at_k")},
         "settings": {"sample_per_topic": settings.sample_per_topic,
-                     "round_calls": settings.round_calls, "margin": settings.margin,
-                     "min_probability": settings.min_probability,
+                     "first_round": settings.first_round, "growth": settings.growth,
+                     "max_round": settings.max_round, "stop_yield": settings.stop_yield,
                      "max_calls": settings.max_calls, "max_cost": settings.max_cost},
     }
 

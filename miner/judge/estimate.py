@@ -78,7 +78,7 @@ def _cascade_budget(run: Run, config: Config, judge: Judge, rubric: Rubric,
     if not run.has(TOPICS):
         return {"sample": None, "note": "topics.parquet is missing: run `miner cluster` to "
                                         "price the cascade's sample"}
-    data = cascade_items(run, frame, items)
+    data = cascade_items(run, frame, items, rubric)
     sample = [items[p] for p in seed_sample(data, settings.sample_per_topic, settings.seed)]
     most = len(items) if settings.max_calls is None else min(settings.max_calls, len(items))
     whole = _priced(config, judge, rubric, items, {}, max_chars)

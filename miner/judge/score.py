@@ -37,10 +37,11 @@ from miner.console import info
 from miner.engines import executor_for
 from miner.errors import ConfigError, MinerError
 from miner.judge.backends import BatchJudge
-from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict, judge_items
+from miner.judge.base import MISSING, Item, Judge, PassStats, Verdict
 from miner.judge.parse import OK, PARSE_FAILURES, score_of
 from miner.judge.registry import resolve_judge
 from miner.judge.rubric import Rubric, load_rubric
+from miner.judge.usable import guarded_judge_items
 from miner.llm import LLMCache
 from miner.run import Run, StageOutcome, write_json
 
@@ -185,16 +186,16 @@ def write_scores(run: Run, config: Config, judges: list[Judge]) -> dict[str, Any
                 run, config, judges[0], rubric, frame, items, cache)
             first = state.verdicts
         else:
-            first, first_stats = judge_items(judges[0], rubric, items, cache,
-                                             max_chars=score["max_prompt_chars"])
+            first, first_stats = guarded_judge_items(judges[0], rubric, items, cache,
+                                                     max_chars=score["max_prompt_chars"])
         final = {h: (judges[0].name, v) for h, v in first.items()}
         passes = [_pass_summary(config, judges[0], first_stats)]
         cascade = None
         if len(judges) == 2:
             threshold = float(score["min_score"])
             survivors = cascade_survivors(first, items, rubric, threshold)
-            second, second_stats = judge_items(judges[1], rubric, survivors, cache,
-                                               max_chars=score["max_prompt_chars"])
+            second, second_stats = guarded_judge_items(judges[1], rubric, survivors, cache,
+                                                       max_chars=score["max_prompt_chars"])
             final.update({h: (judges[1].name, v) for h, v in second.items()})
             passes.append(_pass_summary(config, judges[1], second_stats))
             cascade = {"then": judges[1].name, "min_score": threshold,
@@ -297,12 +298,30 @@ def run_score(run: Run, config: Config, *, force: bool = False,
         body=lambda: stage_counts(write_scores(run, config, judges)),
         force=force,
     )
-    check_transport_failures(read_json(run, SCORE_SUMMARY))
+    summary = read_json(run, SCORE_SUMMARY)
+    check_transport_failures(summary)
+    check_scored(summary)
     return outcome
 
 
+def check_scored(summary: Mapping[str, Any]) -> None:
+    """Raise `MinerError` when prompts were there to score and none was (every answer
+    unusable, or a budget that judged nothing): nothing for select to take. Prompts only
+    `missing` (cache-only scoring awaiting a batch's answers) are not a failure."""
+    failures = summary.get("failed") or {}
+    if not summary.get("distinct_prompts") or summary.get("scored") or \
+            (failures and set(failures) == {MISSING}):
+        return
+    failed = ", ".join(f"{status} {n}" for status, n in failures.items())
+    raise MinerError(
+        f"score: no prompt could be scored: 0 of {summary['distinct_prompts']} (judge "
+        f"{summary['judge']}; {failed or 'nothing judged'}); select would have nothing to "
+        "take. Check the judge and its rubric, or the budget (--max-calls, --max-cost)")
+
+
 def check_transport_failures(summary: Mapping[str, Any]) -> None:
-    """Raise `MinerError` when transport errors left prompts unscored, saying how many and why."""
+    """Raise `MinerError` when transport errors (or verdicts a judge never returned) left
+    prompts unscored, saying how many and why."""
     failed = (summary.get("failed") or {}).get("error", 0)
     if not failed:
         return
