@@ -79,6 +79,8 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, section: dict[str, Any]) -> None:
         name = str(section["model"])
         self.model_id = BUNDLED_ID if name in BUNDLED_NAMES else name
+        if section["precision"] == "int8":
+            raise ConfigError("embed.precision int8 runs on ONNX Runtime: set embed.backend: onnx")
         self.device = resolve_device(section["device"])
         self.precision = resolve_precision(section["precision"], self.device, cpu_supports_bf16())
         self.batch_size = int(section["gpu_batch_size" if self.device == "cuda" else "batch_size"])
@@ -120,14 +122,16 @@ class SentenceTransformerEmbedder(Embedder):
             lengths = [len(ids) for ids in token_ids]
 
             def embed(rows: np.ndarray) -> Any:
-                return self.model(self._padded([token_ids[i] for i in rows]))["sentence_embedding"]
+                return self._embed_batch([token_ids[i] for i in rows])
 
         order = np.argsort([-length for length in lengths], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
                 rows = order[start:start + self.batch_size]
-                out[rows] = embed(rows).float().cpu().numpy()
+                vectors = embed(rows)
+                out[rows] = vectors if isinstance(vectors, np.ndarray) else \
+                    vectors.float().cpu().numpy()
                 if progress is not None:
                     progress.update(len(rows))
         return out
@@ -152,6 +156,10 @@ class SentenceTransformerEmbedder(Embedder):
             return list(encoded["input_ids"])
         except (TypeError, ValueError, KeyError):  # not a Hugging Face tokenizer
             return None
+
+    def _embed_batch(self, batch: list[list[int]]) -> Any:
+        """Pooled vectors of a batch of token id lists (a tensor or an array)."""
+        return self.model(self._padded(batch))["sentence_embedding"]
 
     def _padded(self, batch: list[list[int]]) -> dict[str, Any]:
         """Right-padded input tensors for a batch of token id lists, on the model's device."""
