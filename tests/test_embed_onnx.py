@@ -82,3 +82,17 @@ def test_settings_it_cannot_run_are_config_errors(onnx_dir):
         make_embedder(section(onnx_dir, precision="bf16"))
     with pytest.raises(ConfigError, match="int8 runs on ONNX Runtime"):
         make_embedder(config_with({"precision": "int8"})["embed"])
+
+
+def test_a_token_budget_batches_short_texts_together_and_keeps_the_vectors():
+    plain = make_embedder(config_with()["embed"])
+    budget = make_embedder(config_with({"batch_tokens": 64})["embed"])
+    lengths = [len(ids) for ids in budget.tokenize(TEXTS)]
+    order = np.argsort([-n for n in lengths], kind="stable")
+    batches = list(budget._batches(order, lengths))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(TEXTS)))
+    assert len(batches[0]) == 1                      # the 256-token text alone
+    assert max(len(rows) for rows in batches) >= 3      # short texts share a batch
+    for rows in batches:                             # no batch pads past the budget
+        assert len(rows) == 1 or len(rows) * lengths[rows[0]] <= 64
+    assert cosines(budget.encode(TEXTS), plain.encode(TEXTS)).min() >= 0.9999

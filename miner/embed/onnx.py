@@ -94,10 +94,10 @@ def _check_mean_pooling(model: Any) -> None:
     """The export covers the transformer; pooling must be the plain mean it reimplements."""
     modules = [type(module).__name__ for module in model]
     pooling = model[1] if len(model) > 1 else None
-    mean = getattr(pooling, "pooling_mode_mean_tokens", False) and not any(
-        getattr(pooling, f"pooling_mode_{mode}", False)
-        for mode in ("cls_token", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens",
-                     "lasttoken"))
+    mode = getattr(pooling, "pooling_mode", None)               # sentence-transformers >= 5.2
+    if mode is None:                                            # older: one flag per mode
+        mode = getattr(pooling, "get_pooling_mode_str", lambda: "")()
+    mean = mode in ("mean", "mean_tokens", ["mean"])
     if modules[:2] != ["Transformer", "Pooling"] or not mean or \
             any(name not in ("Normalize",) for name in modules[2:]):
         raise MinerError(f"embed.backend onnx runs models made of a transformer and mean "
