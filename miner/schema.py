@@ -60,9 +60,9 @@ INGEST: dict[str, Alternatives] = {
 }
 
 EMBED: dict[str, Alternatives] = {
-    "backend": [Options("sentence-transformers", "onnx", "openai", "static")],
+    "backend": [Options("sentence-transformers", "openai", "static")],
     "model": [TEXT],
-    "precision": [Options("auto", "fp32", "bf16", "fp16", "int8")],
+    "precision": [Options("auto", "fp32", "bf16", "fp16")],
     "device": [Options("auto", "cpu", "cuda")],
     "batch_size": [at_least(1)],
     "gpu_batch_size": [at_least(1)],
@@ -77,7 +77,6 @@ EMBED: dict[str, Alternatives] = {
     "api_timeout_s": [positive()],
     "dimensions": [at_least(1), None],
     "static_dir": [PATH, None],
-    "onnx_dir": [PATH, None],
 }
 
 INDEX: dict[str, Alternatives] = {

@@ -16,7 +16,6 @@ for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
 # The static embedder's token table, distilled once per test session into a temporary folder
 # (never the developer's ~/.cache): tests that build it share it.
 os.environ.pop("MINER_STATIC_DIR", None)
-os.environ.pop("MINER_ONNX_DIR", None)
 
 
 @pytest.fixture(scope="session")

@@ -80,8 +80,6 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, section: dict[str, Any]) -> None:
         name = str(section["model"])
         self.model_id = BUNDLED_ID if name in BUNDLED_NAMES else name
-        if section["precision"] == "int8":
-            raise ConfigError("embed.precision int8 runs on ONNX Runtime: set embed.backend: onnx")
         self.device = resolve_device(section["device"])
         self.precision = resolve_precision(section["precision"], self.device, cpu_supports_bf16())
         self.batch_size = int(section["gpu_batch_size" if self.device == "cuda" else "batch_size"])

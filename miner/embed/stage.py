@@ -36,10 +36,6 @@ def make_embedder(embed_config: dict[str, Any]) -> Embedder:
         from miner.embed.local import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(embed_config)
-    if backend == "onnx":
-        from miner.embed.onnx import OnnxEmbedder
-
-        return OnnxEmbedder(embed_config)
     if backend == "openai":
         from miner.embed.api import APIEmbedder
 
