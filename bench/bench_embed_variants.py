@@ -5,8 +5,9 @@ Runtime, which miner does not ship: not faster than bf16 here, and int8 is lossy
 embedder's tokenising and batching around an ONNX export of the same model, fp32 or with
 ONNX Runtime's dynamic int8 quantisation (`pip install onnxruntime onnx -c constraints.txt`;
 skipped when absent). All embed the same real prompts in the same process, in alternating
-rounds (so a busy machine slows all alike). Prints, per variant, prompts/s, the ratio to today's path (`precision: auto`,
-batches of 64) and the min and mean cosine of its vectors to today's.
+rounds (so a busy machine slows all alike). Prints, per variant, prompts/s, the ratio to
+today's path (`precision: auto`, batches of 64) and the min and mean cosine of its vectors
+to today's.
 
     .venv/bin/python bench/bench_embed_variants.py --n 360 --rounds 3
 """
