@@ -28,7 +28,8 @@ def test_a_token_budget_batches_short_texts_together_and_keeps_the_vectors():
         assert len(rows) == 1 or len(rows) * lengths[rows[0]] <= 64
     vectors = budget.encode(TEXTS)
     assert vectors.shape == (len(TEXTS), 384)
-    assert ((vectors * plain.encode(TEXTS)).sum(axis=1)).min() >= 0.9999
+    # bf16 sums padded batches of other shapes: rounding differs, at cosine ~0.9999
+    assert ((vectors * plain.encode(TEXTS)).sum(axis=1)).min() >= 0.9995
     assert budget.cache_key() == plain.cache_key()   # same vectors: the cache is shared
 
 
