@@ -206,7 +206,8 @@ def test_topic_info_describes_topics_and_categories(clustered, corpus):
     planted = corpus.set_index("id")["planted"]
     for entry in named:
         assert entry["keywords"] and entry["label"]
-        assert entry["label"].split(", ")[0] == entry["keywords"][0]
+        keywords_part = entry["label"].removeprefix(f"{entry['intent']}: ")
+        assert keywords_part.split(", ")[0] == entry["keywords"][0]
         assert len(entry["representative_ids"]) == 5
         members = set(topics.loc[topics["topic"] == entry["topic"], "id"])
         assert set(entry["representative_ids"]) <= members

@@ -62,7 +62,8 @@ def assert_words_from_own_prompts(info: dict, topics: pd.DataFrame) -> None:
         own = set()
         for text in topics.loc[topics["topic"] == entry["topic"], "text"]:
             own.update(words(text))
-        used = {w for k in entry["keywords"] for w in k.split()} | set(label_words(entry["label"]))
+        label = entry["label"].removeprefix(f"{entry['intent']}: ")
+        used = {w for k in entry["keywords"] for w in k.split()} | set(label_words(label))
         assert used <= own, (entry["label"], used - own)
 
 

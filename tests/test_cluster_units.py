@@ -227,3 +227,31 @@ def test_categories_are_named_from_their_topics_names_and_a_bad_answer_keeps_key
     assert "(75%)" in user and "(25%)" in user
     assert (first[0]["label"], first[0]["label_source"]) == ("Programming", "llm")
     assert first[1]["label_source"] == "keywords" and first[1]["label"] == "soup, broth"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Write a short story about a lighthouse keeper.", "Writing"),
+    ("Please explain how TCP slow start works", "Explaining"),
+    ("Can you fix this Python function? def f(x): return x +", "Fixing"),
+    ("I want you to act as a Linux terminal.", "Role-play"),
+    ("How do I reverse a linked list in C?", "Questions on"),
+    ("could you summarize this article for me", "Summarising"),
+    ("The weather today is nice and I went to the park to write.", None),
+    ("", None),
+])
+def test_a_prompts_intent_is_its_opening_task_verb(text, intent):
+    from miner.cluster.intents import prompt_intent
+
+    assert prompt_intent(text) == intent
+
+
+def test_a_topic_has_an_intent_only_when_enough_of_its_prompts_share_it():
+    from miner.cluster.intents import intent_label, topic_intents
+
+    texts = ["Write a poem about rain", "write a haiku on autumn", "Rhyme in a song",
+             "A poem needs rhyme", "Summarize this poem", "Meter in old poems", "Odes"]
+    topics = np.array([0, 0, 0, 1, 1, 1, 1])
+    intents = topic_intents(texts, topics, 2)
+    assert intents == {0: "Writing", 1: None}          # 2 of 3 write; 1 of 4 summarises
+    assert intent_label(intents[0], "poem, haiku") == "Writing: poem, haiku"
+    assert intent_label(None, "poem, haiku") == "poem, haiku"

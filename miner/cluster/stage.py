@@ -204,6 +204,7 @@ def describe_topics(fitted: Fitted, assignment: Assignment, settings: ClusterSet
     the categories over them."""
     from miner.cluster.categories import describe_categories, group_topics
     from miner.cluster.geometry import nearest_to_centroid, topic_centroids
+    from miner.cluster.intents import intent_label, topic_intents
     from miner.cluster.labels import keyword_label, topic_keywords
 
     n_topics, n_rows, topic = fitted.n_topics, len(fitted.prompts), assignment.topic
@@ -213,7 +214,9 @@ def describe_topics(fitted: Fitted, assignment: Assignment, settings: ClusterSet
     nearest = nearest_to_centroid(fitted.vectors, fitted.topics, centroids,
                                   settings.representatives)
     keywords = {t: topic_keywords(fitted.model, t) for t in range(n_topics)}
-    labels = {t: keyword_label(keywords[t], settings.label_words) for t in range(n_topics)}
+    intents = topic_intents(fitted.texts, fitted.topics, n_topics)
+    labels = {t: intent_label(intents[t], keyword_label(keywords[t], settings.label_words))
+              for t in range(n_topics)}
     name_source = dict.fromkeys(range(n_topics), "keywords")
     if namer is not None:
         from miner.cluster.namer import typical_examples
@@ -231,6 +234,7 @@ def describe_topics(fitted: Fitted, assignment: Assignment, settings: ClusterSet
             "size": int(sizes[t]),
             "share": round(float(sizes[t]) / n_rows, 6),
             "keywords": keywords[t],
+            "intent": intents[t] if name_source[t] == "keywords" else None,
             "label": labels[t],
             "label_source": name_source[t],
             "representative_ids": [str(ids[fitted.fit_rows[i]]) for i in
@@ -243,7 +247,7 @@ def describe_topics(fitted: Fitted, assignment: Assignment, settings: ClusterSet
         rows.append({
             "topic": -1, "parent": None, "size": n_outliers,
             "share": round(n_outliers / n_rows, 6),
-            "keywords": topic_keywords(fitted.model, -1),
+            "keywords": topic_keywords(fitted.model, -1), "intent": None,
             "label": OUTLIER_LABEL, "label_source": "fixed", "representative_ids": [],
         })
     categories = describe_categories(
