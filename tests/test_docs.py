@@ -84,3 +84,13 @@ def test_the_checks_catch_a_missing_and_a_made_up_option():
     assert "--max-similar" in set(FLAG.findall(without)) - known_options("select", without)
     assert "--then" not in known_options("select", "`--then`")
     assert "--then" in known_options("select", "`score --then`")
+
+
+THEMES = ("judges", "calls", "run-folder", "engines", "configuration")
+
+
+@pytest.mark.parametrize("path", ["README.md", *(f"docs/{theme}.md" for theme in THEMES)])
+def test_options_in_the_readme_and_theme_pages_exist(path):
+    every = {"--help"} | {o for name in main.commands for o in long_options(name)}
+    unknown = sorted(set(FLAG.findall((ROOT / path).read_text("utf-8"))) - every)
+    assert not unknown, f"{path} names options no miner command has: {unknown}"
