@@ -14,8 +14,10 @@ when asked, `near_dup_of` (near-duplicates).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -177,8 +179,15 @@ def open_embeddings(run: Run, n_rows: int | None = None) -> np.ndarray:
     return vectors
 
 
-def read_topic_info(run: Run) -> dict[str, Any]:
-    """topic_info.json: topics and categories, each entry checked for its ids."""
+def read_topic_info(run: Run | str | os.PathLike[str]) -> dict[str, Any]:
+    """topic_info.json: topics and categories, each entry checked for its ids.
+
+    `run` is a Run, or the path of a run folder (or of its topic_info.json)."""
+    if isinstance(run, (str, os.PathLike)):
+        from miner.run import Run
+
+        path = Path(run)
+        run = Run(path.parent if path.name == TOPIC_INFO.name and path.is_file() else path)
     info = read_json(run, TOPIC_INFO)
     topics, categories = info["topics"], info["categories"]
     if not isinstance(topics, list) or not isinstance(categories, list):

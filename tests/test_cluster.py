@@ -249,6 +249,30 @@ def test_unchanged_inputs_skip_the_stage(clustered):
     assert again.skipped and again.counts == first.counts
 
 
+def test_llm_namer_with_no_endpoint_keeps_the_keyword_fit(clustered, monkeypatch, capsys):
+    """`--namer llm` offline (judge auto, no endpoint) decides before fitting: keyword labels,
+    so the keyword run's topics are up to date and nothing is refitted."""
+    from miner.cluster import run_cluster
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    run, first = clustered
+    again = run_cluster(run, config_for(**{"cluster.namer.kind": "llm"}))
+    assert again.skipped and again.counts == first.counts
+    err = capsys.readouterr().err
+    assert "topics keep their keyword labels" in err and "up to date, skipped" in err
+
+
+def test_read_topic_info_takes_a_run_or_a_path(clustered):
+    from miner.artifacts import read_topic_info
+
+    run, _ = clustered
+    expected = json.loads(run.file("topic_info.json").read_text())
+    assert read_topic_info(run) == expected
+    assert read_topic_info(str(run.path)) == expected
+    assert read_topic_info(run.path / "topic_info.json") == expected
+
+
 def test_topics_command_prints_table_and_json(clustered):
     from click.testing import CliRunner
 

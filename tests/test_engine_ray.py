@@ -204,6 +204,21 @@ def test_an_address_nobody_answers_is_one_line(tmp_path):
     assert_cli_error(result, "cannot connect to Ray", address)
 
 
+def test_a_successful_ray_run_prints_no_error_lines(tmp_path):
+    """Ray's core prints an `E ... core_worker.cc` notice for every actor pool of a job that
+    succeeds; miner keeps it off the terminal (it would read like a failure)."""
+    run = make_run(tmp_path / "run", ["Explain the borrow checker of Rust with an example.",
+                                      "Write a haiku about autumn leaves falling slowly."])
+    env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "RAY_BACKEND_LOG_LEVEL")}
+    result = subprocess.run(
+        [sys.executable, "-c", "from miner.cli import main; main()", "score", "--run",
+         str(run.path), "--judge", "heuristic", "--engine", "ray"],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "engine: ray at a local instance" in result.stderr
+    assert "core_worker" not in result.stderr and " E " not in result.stderr, result.stderr
+
+
 def test_a_killed_driver_resumes_without_redoing_finished_shards(
         ray_instance, tmp_path):
     from miner.embed import run_embed

@@ -19,8 +19,9 @@ from miner.cli.options import (
 @click.command("cluster")
 @config_option("--sample", "fit_sample", key="cluster.fit_sample",
                help="Fit BERTopic on at most this many distinct prompts, a seeded sample; "
-                    "every other prompt is assigned to a topic by its nearest fitted "
-                    "neighbours.")
+                    "every other prompt is assigned to a topic as cluster.assign says "
+                    "(default transform: BERTopic's own transform of the fitted model; "
+                    "neighbours: a vote of the nearest fitted prompts).")
 @config_option("--min-cluster-size", key="cluster.hdbscan.min_cluster_size",
                help="Smallest topic, in fitted prompts. Lower it for small runs, raise it for "
                     "fewer, broader topics.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,13 @@ def run_cluster(run: Run, config: Config, *, force: bool = False,
         from miner.cluster.namer import LLMNamer
 
         namer = LLMNamer.from_config(run, config, settings)
-        section["namer"] = namer.fingerprint_parts() if namer is not None else None
+        if namer is None:   # decided before fitting: keyword labels, the same stage as keywords
+            settings = replace(settings, namer="keywords")
+            cluster_config = config["cluster"]
+            section = {"cluster": {**cluster_config,
+                                   "namer": {**cluster_config["namer"], "kind": "keywords"}}}
+        else:
+            section["namer"] = namer.fingerprint_parts()
     embedder = None
     if settings.representation != "ctfidf":
         from miner.embed import make_embedder

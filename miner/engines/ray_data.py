@@ -51,6 +51,10 @@ def connect(address: str | None = None, local_cpus: int | None = None,
         target = address or os.environ.get("RAY_ADDRESS") or None
         if target is not None:
             _probe(target, timeout_s)
+        # Ray's C++ core prints ERROR-level notices on success (Ray Data's actor pool: "E ...
+        # core_worker.cc: Actor ... has constructor arguments in the object store and
+        # max_restarts > 0", ray-project/ray#53727); failures reach the user as EngineError.
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                    "logging_level": logging.WARNING}
         if target is None:
