@@ -208,7 +208,8 @@ def check_case(path: Path, run_dir: Path, on_error: str) -> str:
     assert funnel[1] == {"step": "parsed", "count": counts["parsed"],
                          "dropped": counts["skipped"]}
     assert set(p.name for p in run.path.iterdir()) == {"manifest.json", "prompts.parquet",
-                                                        "funnel.json", ".lock"}
+                                                        "funnel.json", "screened.parquet",
+                                                        ".lock"}
     return "ok"
 
 

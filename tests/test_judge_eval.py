@@ -140,7 +140,7 @@ def test_a_score_that_is_not_finite_is_one_line_and_never_reaches_the_json(tmp_p
                     "utf-8")
     result = CliRunner().invoke(main, ["judges", "eval", "heuristic", "--labels", str(path),
                                        "--run", str(tmp_path / "run"), "--json"])
-    assert_cli_error(result, f"{path}: line 2: 'score' must be a finite number, got ")
+    assert_cli_error(result, f"{path}: line 2: invalid JSON")   # the bounded reader refuses it
     assert "Infinity" not in result.stdout and "NaN" not in result.stdout
 
 

@@ -110,7 +110,8 @@ def test_leftovers_of_killed_commands_are_removed_when_the_run_is_opened(tmp_pat
 
 
 def test_every_artifact_is_declared_once_with_its_stage():
-    stages = {"ingest", "embed", "index", "cluster", "score", "select", "report"}
+    stages = {"ingest", "embed", "index", "cluster", "score", "select", "report",
+              "validate"}
     assert {a.stage for a in ARTIFACTS.values()} == stages
     assert all(name == a.name for name, a in ARTIFACTS.items())
 

@@ -240,7 +240,7 @@ def describe_topics(fitted: Fitted, assignment: Assignment, settings: ClusterSet
             "size": int(sizes[t]),
             "share": round(float(sizes[t]) / n_rows, 6),
             "keywords": keywords[t],
-            "intent": intents[t] if name_source[t] == "keywords" else None,
+            "intent": intents[t],
             "label": labels[t],
             "label_source": name_source[t],
             "representative_ids": [str(ids[fitted.fit_rows[i]]) for i in

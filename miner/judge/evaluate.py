@@ -15,7 +15,6 @@ Prompts the judge gave no valid answer for are counted and left out of the figur
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +64,6 @@ def _label(path: Path, number: int, record: dict[str, Any], rubric: Rubric) -> L
     score = record.get("score")
     if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
         raise InputError(f"{where}: 'score' must be a number, got {score!r:.60}")
-    if score is not None and not math.isfinite(score):   # 1e999, NaN, Infinity
-        raise InputError(f"{where}: 'score' must be a finite number, got {score!r}")
     criteria = record.get("criteria")
     if criteria is not None:
         if not isinstance(criteria, list) or not all(isinstance(c, str) for c in criteria):
