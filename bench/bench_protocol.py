@@ -15,7 +15,8 @@ Rows, each on a fresh copy of WORK/base: random samples of 5/10/20% of the disti
 the plain active search (logistic regression on the run's MiniLM vectors, 250 prompts a
 round, the first round the top of a ranking by heuristic score, then length, longest first);
 the cascade capped at 5/10/20% of the distinct prompts' calls (`--max-calls`); the default
-cascade; full scoring. Each then runs `miner select --top 500` (default config otherwise);
+cascade; full scoring. Each then runs `miner select --top 500 --no-exclude-public` (the
+shipped public-benchmark list holds v0.1 itself; default config otherwise);
 the random and active rows write scores.parquet themselves (unjudged prompts unscored).
 Printed per row: judge calls, hard prompts found, hard prompts in the benchmark, score wall
 time (the CLI's, process start included; the baselines' judging loop).
@@ -196,7 +197,8 @@ def random_row(base: Path, path: Path, url: str, distinct: pd.DataFrame, share: 
     baseline.judge_hashes([str(h) for h in hashes[chosen]])
     baseline.write()
     seconds = time.perf_counter() - started
-    miner("select", "--run", str(run), "--config", str(cfg), "--top", "500", "--force")
+    miner("select", "--run", str(run), "--config", str(cfg), "--top", "500",
+          "--no-exclude-public", "--force")
     return outcome(run, hard, n, seconds)
 
 
@@ -232,7 +234,8 @@ def active_row(base: Path, path: Path, url: str, distinct: pd.DataFrame, share: 
         judged += batch
     baseline.write()
     seconds = time.perf_counter() - started
-    miner("select", "--run", str(run), "--config", str(cfg), "--top", "500", "--force")
+    miner("select", "--run", str(run), "--config", str(cfg), "--top", "500",
+          "--no-exclude-public", "--force")
     return outcome(run, hard, budget, seconds)
 
 
@@ -242,7 +245,8 @@ def miner_row(base: Path, path: Path, url: str, hard: set[str],
     cfg = config_file(run, url, **score)
     seconds = miner("score", "--run", str(run), "--config", str(cfg))
     summary = json.loads((run / "score_summary.json").read_text())
-    miner("select", "--run", str(run), "--config", str(cfg), "--top", "500")
+    miner("select", "--run", str(run), "--config", str(cfg), "--top", "500",
+          "--no-exclude-public")
     row = outcome(run, hard, summary["called"] + summary["cached"], seconds)
     strategy = summary["strategy"]
     if strategy.get("strategy") == "cascade":

@@ -50,7 +50,8 @@ def _miner(*args: str) -> None:
 def selected(work: Path, judge: str, config: Path) -> pd.DataFrame:
     """Score with `judge`, select --top 500; the selected rows of prompts.parquet."""
     _miner("score", "--run", str(work), "--judge", judge, "--config", str(config), "--force")
-    _miner("select", "--run", str(work), "--top", "500", "--config", str(config), "--force")
+    _miner("select", "--run", str(work), "--top", "500", "--no-exclude-public", "--config",
+           str(config), "--force")
     prompts = pd.read_parquet(work / "prompts.parquet",
                               columns=["id", "text", "conversation_id", "dup_of"])
     questions = [json.loads(line)["prompt"] for line in

@@ -74,7 +74,9 @@ def run_variant(work: Path, name: str, changes: dict, top: int, is_hard: pd.Seri
     from miner.run import Run
     from miner.select import read_summary, run_select
 
-    overrides = {"select.top": top, **{f"select.{k}": v for k, v in changes.items()}}
+    # v0.1 is hidden in the corpus on purpose: the shipped public list would drop it all
+    overrides = {"select.top": top, "select.exclude_public": False,
+                 **{f"select.{k}": v for k, v in changes.items()}}
     run = Run(work)
     started = time.perf_counter()
     run_select(run, load_config(None, overrides), force=True)
