@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import multiprocessing
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
+from bench._child_server import ChildServer  # noqa: E402
 from miner.config import load_config  # noqa: E402
 from miner.judge import load_rubric, run_score  # noqa: E402
 from miner.judge.parse import parse_answer  # noqa: E402
@@ -43,34 +43,6 @@ def _answer(request: dict) -> dict:
     from tests.openai_server import chat_body
 
     return chat_body(ANSWER, model=request.get("model", "m"))
-
-
-def _serve(latency: float, queue: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
-    from tests.openai_server import OpenAIServer, Reply
-
-    def handler(request: dict):
-        return Reply(200, _answer(request), delay=latency) if latency else _answer(request)
-
-    with OpenAIServer(chat=handler) as server:  # wide backlog, Nagle off: see the server
-        queue.put(server.base_url)
-        stop.wait()
-
-
-class Server:
-    """An OpenAIServer in a child process."""
-
-    def __init__(self, latency: float) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.queue, self.stop = context.Queue(), context.Event()
-        self.process = context.Process(target=_serve, args=(latency, self.queue, self.stop))
-
-    def __enter__(self) -> str:
-        self.process.start()
-        return self.queue.get(timeout=60)
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.process.join(10)
 
 
 def texts(n: int, tag: str) -> list[str]:
@@ -183,7 +155,7 @@ def main() -> None:
     n, c = args.prompts, args.concurrency
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        with Server(0.0) as url:
+        with ChildServer(_answer, 0.0) as url:
             bare_client(url, texts(50, "warm"), c)  # imports, connections
             print(f"instant server, concurrency {c}, {n} prompts:")
             bare = bare_client(url, texts(n, "bare"), c)
@@ -200,7 +172,7 @@ def main() -> None:
                   f"miner {1000 * ours1[0] / m:.2f} ms/call, overhead "
                   f"{1000 * (ours1[0] - bare1[0]) / m:+.2f} ms/call wall, "
                   f"{1000 * (ours1[1] - bare1[1]) / m:+.2f} ms/call CPU")
-        with Server(args.latency) as url:
+        with ChildServer(_answer, args.latency) as url:
             print(f"server latency {1000 * args.latency:.0f} ms, concurrency {c}, {n} prompts "
                   f"(ceiling {c / args.latency:.0f}/s, goal >= 250/s):")
             bare = bare_client(url, texts(n, "bare-slow"), c)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import multiprocessing
 import re
 import sys
 import tempfile
@@ -31,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from bench._child_server import ChildServer  # noqa: E402
 from miner.config import load_config  # noqa: E402
 from miner.validate import Inputs, run_validate  # noqa: E402
 from miner.validate.ratings import A_WINS, B_WINS, TIE, fit_ratings, make_battles  # noqa: E402
@@ -53,31 +53,6 @@ def _reply(request: dict) -> dict:
     label = ("A>>B" if a - b >= 2 else "A>B" if a > b else "A=B" if a == b
              else "B>A" if b - a < 2 else "B>>A")
     return chat_body(f"My answer first. Final verdict: [[{label}]]", model=model)
-
-
-def _serve(latency: float, queue: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
-    from tests.openai_server import OpenAIServer, Reply
-
-    with OpenAIServer(chat=lambda r: Reply(200, _reply(r), delay=latency)) as server:
-        queue.put(server.base_url)
-        stop.wait()
-
-
-class Server:
-    """An OpenAIServer in a child process."""
-
-    def __init__(self, latency: float) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.queue, self.stop = context.Queue(), context.Event()
-        self.process = context.Process(target=_serve, args=(latency, self.queue, self.stop))
-
-    def __enter__(self) -> str:
-        self.process.start()
-        return self.queue.get(timeout=120)
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.process.join(10)
 
 
 def bench_rating(rounds: int) -> float:
@@ -109,7 +84,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1000)
     args = parser.parse_args()
     models = [f"m{i}" for i in range(args.models)]
-    with tempfile.TemporaryDirectory() as tmp, Server(args.latency) as url:
+    with tempfile.TemporaryDirectory() as tmp, ChildServer(_reply, args.latency) as url:
         run = make_validation_run(Path(tmp) / "run", hard=args.questions, easy=0,
                                   selected=args.questions)
         entry = {"base_url": url, "concurrency": args.concurrency, "max_retries": 2}
