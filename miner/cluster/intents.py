@@ -3,9 +3,10 @@
 
 A prompt's intent is the first task verb among its opening words, after polite or framing
 lead-ins ("please", "can you", "I want you to", "help me"); a prompt that opens as a question
-("how do I", "what is") asks a question. A topic's intent is the one at least `MIN_SHARE` of
-its prompts share; a topic without one keeps its keyword label. English only: other
-languages' topics keep keyword labels (their verbs are not listed here).
+("how do I", "what is") has none: asking is what most prompts do, and a "Questions on:"
+prefix only pushed the topic's words out of view. A topic's intent is the one at least
+`MIN_SHARE` of its prompts share; a topic without one keeps its keyword label. English only:
+other languages' topics keep keyword labels (their verbs are not listed here).
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ TASK_VERBS: dict[str, str] = {
     "prove": "Proving", "answer": "Answering", "guess": "Guessing", "predict": "Predicting",
     "sort": "Sorting", "play": "Playing", "draw": "Drawing", "continue": "Continuing",
 }
-QUESTION = "Questions on"
 QUESTION_OPENERS = frozenset({
     "what", "how", "why", "who", "when", "where", "which", "is", "are", "can", "does", "do",
     "should", "would", "could", "will", "was", "were", "whats", "what's",
@@ -58,7 +58,7 @@ def prompt_intent(text: str) -> str | None:
     if not words:
         return None
     if words[0] in QUESTION_OPENERS and not _asks_a_task(words):
-        return QUESTION
+        return None
     skipped = 0
     for word in words:
         if word in TASK_VERBS:
