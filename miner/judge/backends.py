@@ -29,16 +29,13 @@ class OfflineJudge(Judge):
         is a new answer)."""
         return {"hygiene_rules": rules_digest()} if rubric.flag_field else {}
 
-    def check_supported(self, rubric: Rubric) -> None:
-        """Raise when this judge cannot answer `rubric`."""
-
     def answers(self) -> Callable[[list[str], Rubric], list[Any]]:
         """A pure function: texts -> one parsed value each (runs on any engine)."""
         raise NotImplementedError
 
     def judge(self, rubric: Rubric, items: list[Item], cache: LLMCache, *, max_chars: int,
               stats: PassStats) -> dict[str, Verdict]:
-        self.check_supported(rubric)
+        heuristic.check_supported(rubric, self.kind)   # both list the heuristic's criteria
         verdicts, keys = self.cached_verdicts(rubric, items, cache, max_chars)
         stats.cached = len(verdicts)
         fresh = [item for item in items if item.hash not in verdicts]
@@ -77,9 +74,6 @@ class HeuristicJudge(OfflineJudge):
         """The heuristic judge (it has no settings)."""
         return cls(heuristic.NAME, heuristic.MODEL, note or "offline heuristic judge (requested)")
 
-    def check_supported(self, rubric: Rubric) -> None:
-        heuristic.check_supported(rubric)
-
     def answers(self) -> Callable[[list[str], Rubric], list[Any]]:
         return _heuristic_answers
 
@@ -101,9 +95,6 @@ class RankerJudge(OfflineJudge):
         entry = (config.get("judges") or {}).get(name)
         path = entry.get("model") if isinstance(entry, Mapping) else None
         return cls(name, path, note or "offline ranker judge (requested)")
-
-    def check_supported(self, rubric: Rubric) -> None:
-        ranker.check_supported(rubric)
 
     def answers(self) -> Callable[[list[str], Rubric], list[Any]]:
         return functools.partial(ranker.answers, self.fitted)

@@ -158,14 +158,15 @@ def _depth_signs(f: Features) -> int:
     return int(f.analytic) + int(f.questions >= 2) + int(f.words >= 40) + int(f.constraints >= 3)
 
 
-def check_supported(rubric: Rubric) -> None:
-    """Raise `ConfigError` when the heuristic judge has no rule for a criterion of `rubric`."""
+def check_supported(rubric: Rubric, judge: str = "heuristic") -> None:
+    """Raise `ConfigError` when these rules have no rule for a criterion of `rubric` (the
+    offline `judge` named in the message: the ranker lists these rules' criteria too)."""
     if rubric.kind != "criteria":
         return
     missing = [name for name in rubric.criteria if name not in RULES]
     if missing:
         raise ConfigError(
-            f"{rubric.path}: the offline heuristic judge has no rule for criterion "
+            f"{rubric.path}: the offline {judge} judge has no rule for criterion "
             f"'{missing[0]}' (it knows {', '.join(RULES)}); score this rubric with an LLM judge"
         )
 

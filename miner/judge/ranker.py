@@ -157,18 +157,6 @@ def load_model(path: str | None = None) -> RankerModel:
     return parse_model(text, where)
 
 
-def check_supported(rubric: Rubric) -> None:
-    """Raise `ConfigError` when a criteria rubric names a criterion the ranker cannot list."""
-    if rubric.kind != "criteria":
-        return
-    missing = [name for name in rubric.criteria if name not in PRIORITY]
-    if missing:
-        raise ConfigError(
-            f"{rubric.path}: the offline ranker judge has no rule for criterion "
-            f"'{missing[0]}' (it knows {', '.join(PRIORITY)}); score this rubric with an LLM judge"
-        )
-
-
 def listed_criteria(text: str, rubric: Rubric, level: int) -> list[int]:
     """The rubric's criterion numbers the ranker lists for a prompt it scored `level` (0-7)."""
     wanted = round(level * len(rubric.criteria) / LEVELS)
